@@ -1,0 +1,184 @@
+// Command stripe-mcp is an MCP server for Stripe. main only wires: flags
+// into configuration, configuration into the server, the server onto a
+// transport.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"github.com/stripe/stripe-go/v85"
+
+	"github.com/stripe-mcp/stripe-mcp/internal/config"
+	"github.com/stripe-mcp/stripe-mcp/internal/sandbox"
+	"github.com/stripe-mcp/stripe-mcp/internal/server"
+	"github.com/stripe-mcp/stripe-mcp/internal/stripeapi"
+	"github.com/stripe-mcp/stripe-mcp/internal/transport"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = ""
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type globalFlags struct {
+	config   string
+	sandbox  bool
+	logLevel string
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	setVersion()
+	var g globalFlags
+	root := &cobra.Command{
+		Use:           "stripe-mcp",
+		Short:         "MCP server for Stripe: payments, customers, subscriptions, refunds and more, with guardrails",
+		Long:          "stripe-mcp lets AI assistants operate a Stripe account through the Model Context Protocol.\nWithout a command it serves MCP on stdin/stdout (the same as `stripe-mcp stdio`).",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       server.Version,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runStdio(cmd, &g, stderr)
+		},
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.config, "config", "", "config file (JSON; default $STRIPE_MCP_CONFIG)")
+	pf.BoolVar(&g.sandbox, "sandbox", false, "serve an in-process stripe-mock instead of a Stripe account: no key, no network")
+	pf.StringVar(&g.logLevel, "log-level", "", "debug, info, warn or error (default info; env STRIPE_MCP_LOG_LEVEL)")
+	root.AddCommand(
+		&cobra.Command{
+			Use:   "stdio",
+			Short: "Serve MCP over stdin/stdout (for Claude Desktop, Claude Code, Cursor, VS Code)",
+			Args:  cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				return runStdio(cmd, &g, stderr)
+			},
+		},
+		&cobra.Command{
+			Use:   "doctor",
+			Short: "Check the configuration, the API key and the connection to Stripe",
+			Args:  cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				return runDoctor(cmd, &g, stdout)
+			},
+		},
+	)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	if err := root.Execute(); err != nil {
+		var q quietError
+		if !errors.As(err, &q) {
+			fmt.Fprintf(stderr, "stripe-mcp: %v\n", err)
+		}
+		return 1
+	}
+	return 0
+}
+
+// quietError is a failure whose report was already printed.
+type quietError struct{ error }
+
+func setVersion() {
+	v := version
+	if v == "" {
+		v = "dev"
+		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+	}
+	server.Version = v
+	stripeapi.Version = v
+}
+
+// loadConfig merges the global flags that were set with the environment and
+// the config file.
+func loadConfig(cmd *cobra.Command, g *globalFlags) (*config.Config, error) {
+	flags := map[string]string{}
+	if cmd.Flags().Changed("sandbox") {
+		flags["sandbox"] = fmt.Sprint(g.sandbox)
+	}
+	if cmd.Flags().Changed("log-level") {
+		flags["logLevel"] = g.logLevel
+	}
+	return config.Load(config.LoadOptions{
+		ConfigFile: g.config,
+		Flags:      flags,
+		APIVersion: stripe.APIVersion,
+	})
+}
+
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// stripeClient builds the client: the real API, or the in-process sandbox.
+func stripeClient(cfg *config.Config, logger *slog.Logger, retries int) (*stripeapi.Client, error) {
+	o := stripeapi.Options{
+		Key:               cfg.APIKey.Reveal(),
+		BaseURL:           cfg.APIBase,
+		Timeout:           cfg.Timeout,
+		Account:           cfg.Account,
+		MaxNetworkRetries: retries,
+		Logger:            logger,
+	}
+	if cfg.Sandbox {
+		o.Key = sandbox.Key()
+		o.BaseURL = sandbox.BaseURL
+		o.Transport = sandbox.LazyTransport()
+	}
+	return stripeapi.New(o)
+}
+
+func runStdio(cmd *cobra.Command, g *globalFlags, stderr io.Writer) error {
+	cfg, err := loadConfig(cmd, g)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(stderr, cfg.LogLevel)
+	if cfg.Sandbox {
+		fmt.Fprintln(stderr, sandbox.Banner)
+	} else if info, _ := config.ValidateKey(cfg.APIKey.Reveal(), true); info.Live {
+		logger.Warn("LIVE key: calls move real money", "key", cfg.APIKey)
+	}
+	sc, err := stripeClient(cfg, logger, 0)
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Options{
+		Stripe:            sc,
+		Currency:          cfg.Currency,
+		AutoCapture:       cfg.AutoCapture,
+		AllowedOperations: cfg.AllowedOperations,
+		ReadOnly:          cfg.ReadOnly,
+		Logger:            logger,
+	})
+	if err != nil {
+		return err
+	}
+	// From here on nothing but the protocol may reach stdout: the transport
+	// gets its own handle on it, and anything else that writes to stdout (a
+	// library's stray print, stripe-mock's request lines) goes to stderr.
+	out, err := reserveStdout(cfg.Sandbox)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err = srv.MCP.Run(ctx, &transport.Stdio{In: os.Stdin, Out: out, Logger: logger})
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
+		return nil
+	}
+	return err
+}

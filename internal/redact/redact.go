@@ -1,0 +1,121 @@
+// Package redact finds and masks what must never leave the process whole:
+// Stripe keys, webhook secrets, bearer tokens and card numbers.
+package redact
+
+import (
+	"regexp"
+	"strings"
+)
+
+// secretRE matches Stripe secret, restricted and publishable keys and webhook
+// signing secrets wherever they appear in free text.
+var secretRE = regexp.MustCompile(`\b(?:(?:sk|rk|pk)_(?:test|live)|whsec)_[A-Za-z0-9]+`)
+
+// Mask shows at most the kind of a secret and its last four characters:
+// "sk_test_…abcd". Values it does not recognise become "…" plus the last four
+// characters, and short ones are hidden entirely.
+func Mask(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	prefix := ""
+	for _, p := range []string{"sk_test_", "sk_live_", "rk_test_", "rk_live_", "pk_test_", "pk_live_", "whsec_"} {
+		if strings.HasPrefix(secret, p) {
+			prefix = p
+			break
+		}
+	}
+	rest := secret[len(prefix):]
+	if len(rest) < 12 {
+		return prefix + "…"
+	}
+	return prefix + "…" + rest[len(rest)-4:]
+}
+
+// Secrets replaces every Stripe key or webhook secret in s by its masked form.
+func Secrets(s string) string {
+	if !strings.Contains(s, "_") {
+		return s
+	}
+	return secretRE.ReplaceAllStringFunc(s, Mask)
+}
+
+// CardNumber reports whether s contains a run of 13 to 19 digits (optionally
+// grouped by single spaces or dashes) that passes the Luhn check: a primary
+// account number that must never be sent to Stripe through this server nor
+// stored.
+func CardNumber(s string) bool {
+	_, _, ok := findCard(s)
+	return ok
+}
+
+// Cards replaces every card number in s by "[card number removed]".
+func Cards(s string) string {
+	for {
+		start, end, ok := findCard(s)
+		if !ok {
+			return s
+		}
+		s = s[:start] + "[card number removed]" + s[end:]
+	}
+}
+
+// findCard returns the byte span of the first card-number-like run in s.
+func findCard(s string) (start, end int, ok bool) {
+	n := len(s)
+	for i := 0; i < n; i++ {
+		if !isDigit(s[i]) || (i > 0 && isDigit(s[i-1])) {
+			continue
+		}
+		// Collect digits from i, allowing single separators between digits.
+		var digits [19]byte
+		count := 0
+		j := i
+		lastDigitEnd := i
+		for j < n {
+			c := s[j]
+			if isDigit(c) {
+				if count == 19 {
+					count = 20 // too long for a card number
+					break
+				}
+				digits[count] = c
+				count++
+				j++
+				lastDigitEnd = j
+				// Check every prefix length that could be a card number.
+				continue
+			}
+			if (c == ' ' || c == '-') && j+1 < n && isDigit(s[j+1]) && j > i && isDigit(s[j-1]) {
+				j++
+				continue
+			}
+			break
+		}
+		if count >= 13 && count <= 19 && luhn(digits[:count]) {
+			return i, lastDigitEnd, true
+		}
+		// A longer run is not a card number as a whole, but a separated group
+		// inside it may still be; continue scanning after this start.
+	}
+	return 0, 0, false
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func luhn(d []byte) bool {
+	sum := 0
+	double := false
+	for i := len(d) - 1; i >= 0; i-- {
+		v := int(d[i] - '0')
+		if double {
+			v *= 2
+			if v > 9 {
+				v -= 9
+			}
+		}
+		sum += v
+		double = !double
+	}
+	return sum%10 == 0
+}

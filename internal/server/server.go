@@ -1,0 +1,111 @@
+// Package server assembles the MCP server: tools selected by the registry,
+// middleware for sessions and recovery, and the instructions clients show
+// the model. Every transport serves the same server.
+package server
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/stripe-mcp/stripe-mcp/internal/redact"
+	"github.com/stripe-mcp/stripe-mcp/internal/registry"
+	"github.com/stripe-mcp/stripe-mcp/internal/session"
+	"github.com/stripe-mcp/stripe-mcp/internal/stripeapi"
+	"github.com/stripe-mcp/stripe-mcp/internal/tools"
+)
+
+//go:embed instructions.md
+var instructions string
+
+// Version is the stripe-mcp version.
+var Version = "dev"
+
+// Options configure a server.
+type Options struct {
+	Stripe            *stripeapi.Client
+	Currency          string
+	AutoCapture       bool
+	AllowedOperations []string
+	ReadOnly          bool
+	Logger            *slog.Logger
+	// Identify names the transport and principal of new sessions.
+	Identify session.Identify
+}
+
+// Server is the MCP server and what it keeps about its sessions.
+type Server struct {
+	MCP      *mcp.Server
+	Sessions *session.Tracker
+	Tools    []registry.Tool
+}
+
+// New builds the server. An allowedOperations entry that names nothing known
+// is an error.
+func New(o Options) (*Server, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Identify == nil {
+		o.Identify = func(mcp.Request) (string, string) { return session.Stdio, session.LocalOperator }
+	}
+	deps := &tools.Deps{Stripe: o.Stripe, Currency: o.Currency, AutoCapture: o.AutoCapture, Logger: o.Logger}
+	selected, err := registry.Select(tools.All(deps), o.AllowedOperations, o.ReadOnly)
+	if err != nil {
+		return nil, err
+	}
+	s := mcp.NewServer(&mcp.Implementation{Name: "stripe-mcp", Title: "Stripe", Version: Version}, &mcp.ServerOptions{
+		Instructions: instructions,
+		Logger:       o.Logger,
+		Capabilities: &mcp.ServerCapabilities{
+			Tools:   &mcp.ToolCapabilities{},
+			Logging: &mcp.LoggingCapabilities{},
+		},
+	})
+	tracker := session.NewTracker(o.Identify)
+	// Outermost first: every request gets its session, then panics anywhere
+	// below are recovered.
+	s.AddReceivingMiddleware(tracker.Middleware, recoverPanics(o.Logger))
+	registry.Register(s, selected)
+	return &Server{MCP: s, Sessions: tracker, Tools: selected}, nil
+}
+
+// recoverPanics turns a handler panic into an error result (tools) or an
+// internal-error reply (other methods); the server keeps serving.
+func recoverPanics(logger *slog.Logger) mcp.Middleware {
+	return func(next mcp.MethodHandler) mcp.MethodHandler {
+		return func(ctx context.Context, method string, req mcp.Request) (res mcp.Result, err error) {
+			defer func() {
+				r := recover()
+				if r == nil {
+					return
+				}
+				what := redact.Cards(redact.Secrets(fmt.Sprint(r)))
+				attrs := []any{"method", method, "panic", what, "stack", string(debug.Stack())}
+				if info := session.From(ctx); info != nil {
+					attrs = append(attrs, "session", info.ID)
+				}
+				if ct, ok := req.(*mcp.CallToolRequest); ok {
+					attrs = append(attrs, "tool", ct.Params.Name)
+					logger.Error("tool handler panicked", attrs...)
+					res = &mcp.CallToolResult{
+						IsError: true,
+						Content: []mcp.Content{&mcp.TextContent{Text: fmt.Sprintf(
+							"internal error in %s (%s); the server recovered. If this call moves money, check the object in Stripe before repeating it.",
+							ct.Params.Name, what)}},
+					}
+					err = nil
+					return
+				}
+				logger.Error("handler panicked", attrs...)
+				res, err = nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "internal error: " + what}
+			}()
+			return next(ctx, method, req)
+		}
+	}
+}

@@ -1,0 +1,136 @@
+package tools
+
+import (
+	"github.com/google/jsonschema-go/jsonschema"
+	"github.com/stripe/stripe-go/v85"
+
+	"github.com/stripe-mcp/stripe-mcp/internal/stripeapi"
+)
+
+type attachPaymentMethodIn struct {
+	PaymentMethodID string `json:"paymentMethodId" jsonschema:"pm_… (test: pm_card_visa)"`
+	CustomerID      string `json:"customerId" jsonschema:"cus_…"`
+	SetAsDefault    bool   `json:"setAsDefault,omitempty" jsonschema:"also make it the customer's default for invoices and subscriptions"`
+	write
+}
+
+func (in *attachPaymentMethodIn) validate(*Deps) error {
+	return firstError(checkID("paymentMethodId", in.PaymentMethodID, "pm_"), checkID("customerId", in.CustomerID, "cus_"))
+}
+
+type listPaymentMethodsIn struct {
+	customerIn
+	Type string `json:"type,omitempty" jsonschema:"e.g. card; default all types"`
+	page
+	output
+}
+
+func (in *listPaymentMethodsIn) validate(d *Deps) error {
+	return firstError(in.customerIn.validate(d), checkID("startingAfter", in.StartingAfter, "pm_", "card_", "src_"), checkID("endingBefore", in.EndingBefore, "pm_", "card_", "src_"))
+}
+
+type detachPaymentMethodIn struct {
+	PaymentMethodID string `json:"paymentMethodId" jsonschema:"pm_…"`
+	write
+}
+
+func (in *detachPaymentMethodIn) validate(*Deps) error {
+	return checkID("paymentMethodId", in.PaymentMethodID, "pm_")
+}
+
+var paymentMethodTypes = []string{"acss_debit", "affirm", "afterpay_clearpay", "alipay", "amazon_pay", "au_becs_debit", "bacs_debit", "bancontact", "blik", "boleto", "card", "cashapp", "customer_balance", "eps", "fpx", "giropay", "grabpay", "ideal", "klarna", "konbini", "link", "multibanco", "oxxo", "p24", "paynow", "paypal", "pix", "promptpay", "revolut_pay", "sepa_debit", "sofort", "swish", "twint", "us_bank_account", "wechat_pay", "zip"}
+
+func paymentMethodTools() []Definition {
+	return []Definition{
+		&tool[attachPaymentMethodIn]{
+			Meta: Meta{
+				Name: "stripe_attach_payment_method", Toolset: "payment_methods", Title: "Attach payment method",
+				Description: "Attach a payment method to a customer; setAsDefault makes it the default for invoices and subscriptions.",
+				Idempotent:  true,
+			},
+			run: attachPaymentMethod,
+		},
+		&tool[listPaymentMethodsIn]{
+			Meta: Meta{
+				Name: "stripe_list_payment_methods", Toolset: "payment_methods", Title: "List payment methods",
+				Description: "List a customer's payment methods; isDefault marks the default.",
+				ReadOnly:    true,
+			},
+			schema: func(s *jsonschema.Schema) {
+				pageSchema(s)
+				enum(s, "type", paymentMethodTypes...)
+			},
+			run: listPaymentMethods,
+		},
+		&tool[detachPaymentMethodIn]{
+			Meta: Meta{
+				Name: "stripe_detach_payment_method", Toolset: "payment_methods", Title: "Detach payment method",
+				Description: "Detach a payment method from its customer. It cannot be used again.",
+				Destructive: true, Idempotent: true,
+			},
+			run: detachPaymentMethod,
+		},
+	}
+}
+
+func attachPaymentMethod(c *call, in *attachPaymentMethodIn) (any, error) {
+	p := &stripe.PaymentMethodAttachParams{Customer: stripe.String(in.CustomerID)}
+	p.IdempotencyKey = c.idempotencyKey(in.IdempotencyKey)
+	pm, err := c.d.Stripe.V1PaymentMethods.Attach(c, in.PaymentMethodID, p)
+	if err != nil {
+		return nil, stripeErr(err)
+	}
+	v := viewPaymentMethod(pm)
+	if in.SetAsDefault {
+		up := &stripe.CustomerUpdateParams{
+			InvoiceSettings: &stripe.CustomerUpdateInvoiceSettingsParams{DefaultPaymentMethod: stripe.String(pm.ID)},
+		}
+		if in.IdempotencyKey != "" {
+			up.IdempotencyKey = stripe.String(in.IdempotencyKey + "-default")
+		}
+		if _, err := c.d.Stripe.V1Customers.Update(c, in.CustomerID, up); err != nil {
+			f := stripeapi.Describe(err)
+			f.Message = "the payment method was attached, but making it the default failed: " + f.Message
+			return nil, f
+		}
+		v.IsDefault = true
+	}
+	return c.object(v, pm.LastResponse), nil
+}
+
+func listPaymentMethods(c *call, in *listPaymentMethodsIn) (any, error) {
+	p := &stripe.CustomerListPaymentMethodsParams{Customer: stripe.String(in.CustomerID)}
+	p.Limit = stripe.Int64(in.limit())
+	setString(&p.Type, in.Type)
+	setString(&p.StartingAfter, in.StartingAfter)
+	setString(&p.EndingBefore, in.EndingBefore)
+	l := c.d.Stripe.V1Customers.ListPaymentMethods(c, p)
+	if err := l.Err(); err != nil {
+		return nil, stripeErr(err)
+	}
+	if c.full {
+		return rawList(l.LastResponse()), nil
+	}
+	// The default lives on the customer.
+	var def string
+	if cus, err := c.d.Stripe.V1Customers.Retrieve(c, in.CustomerID, nil); err == nil && cus.InvoiceSettings != nil && cus.InvoiceSettings.DefaultPaymentMethod != nil {
+		def = cus.InvoiceSettings.DefaultPaymentMethod.ID
+	}
+	data := l.Data()
+	views := make([]*paymentMethodView, len(data))
+	for i, pm := range data {
+		views[i] = viewPaymentMethod(pm)
+		views[i].IsDefault = def != "" && pm.ID == def
+	}
+	return newList(views, l.Meta().HasMore, cursor(data, func(pm *stripe.PaymentMethod) string { return pm.ID })), nil
+}
+
+func detachPaymentMethod(c *call, in *detachPaymentMethodIn) (any, error) {
+	p := &stripe.PaymentMethodDetachParams{}
+	p.IdempotencyKey = c.idempotencyKey(in.IdempotencyKey)
+	pm, err := c.d.Stripe.V1PaymentMethods.Detach(c, in.PaymentMethodID, p)
+	if err != nil {
+		return nil, stripeErr(err)
+	}
+	return c.object(viewPaymentMethod(pm), pm.LastResponse), nil
+}

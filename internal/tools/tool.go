@@ -1,0 +1,419 @@
+// Package tools defines the Stripe tools, one file per toolset. Each tool is a
+// typed input struct (its JSON Schema is generated from it and kept as a
+// snapshot in toolsnaps/), explicit annotations, and a handler that validates
+// before anything is sent to Stripe and answers with a compact projection.
+package tools
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path"
+	"reflect"
+	"strings"
+	"sync"
+
+	"github.com/google/jsonschema-go/jsonschema"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/stripe/stripe-go/v85"
+
+	"github.com/stripe-mcp/stripe-mcp/internal/redact"
+	"github.com/stripe-mcp/stripe-mcp/internal/registry"
+	"github.com/stripe-mcp/stripe-mcp/internal/stripeapi"
+)
+
+// Deps is what the tool handlers use.
+type Deps struct {
+	Stripe      *stripeapi.Client
+	Currency    string // default currency, lower case
+	AutoCapture bool   // default of stripe_create_payment's capture
+	Logger      *slog.Logger
+}
+
+// Definition is a tool independent of its dependencies: enough to list it,
+// document it and snapshot its schema.
+type Definition interface {
+	Info() Meta
+	// GenerateSchema derives the input schema from the input type by
+	// reflection. Servers use the snapshot instead (see InputSchema).
+	GenerateSchema() (*jsonschema.Schema, error)
+	build(d *Deps) registry.Tool
+}
+
+// Meta is what a tool says about itself.
+type Meta struct {
+	Name        string
+	Toolset     string
+	Title       string
+	Description string
+	ReadOnly    bool
+	Destructive bool
+	Idempotent  bool
+}
+
+// Annotations are the tool's explicit MCP annotations.
+func (m Meta) Annotations() *mcp.ToolAnnotations {
+	a := &mcp.ToolAnnotations{
+		Title:          m.Title,
+		ReadOnlyHint:   m.ReadOnly,
+		IdempotentHint: m.ReadOnly || m.Idempotent,
+		OpenWorldHint:  ptr(true),
+	}
+	if !m.ReadOnly {
+		a.DestructiveHint = ptr(m.Destructive)
+	}
+	return a
+}
+
+// Definitions are every tool of the product, in documentation order.
+func Definitions() []Definition {
+	var all []Definition
+	all = append(all, paymentTools()...)
+	all = append(all, customerTools()...)
+	all = append(all, paymentMethodTools()...)
+	return all
+}
+
+// All builds every tool on d, for the registry to filter.
+func All(d *Deps) []registry.Tool {
+	defs := Definitions()
+	out := make([]registry.Tool, len(defs))
+	for i, def := range defs {
+		out[i] = def.build(d)
+	}
+	return out
+}
+
+// tool is a typed tool definition. In is the input struct: its fields carry
+// `json` names (no omitempty = required) and `jsonschema` descriptions.
+type tool[In any] struct {
+	Meta
+	// schema adjusts the generated schema: bounds, enums, formats.
+	schema func(s *jsonschema.Schema)
+	// run does the work; the input has passed the schema and validate.
+	run func(c *call, in *In) (any, error)
+}
+
+func (t *tool[In]) Info() Meta { return t.Meta }
+
+func (t *tool[In]) GenerateSchema() (*jsonschema.Schema, error) {
+	s, err := jsonschema.For[In](nil)
+	if err != nil {
+		return nil, fmt.Errorf("tool %s: %w", t.Name, err)
+	}
+	dropNull(s)
+	if t.schema != nil {
+		t.schema(s)
+	}
+	return s, nil
+}
+
+func (t *tool[In]) build(d *Deps) registry.Tool {
+	raw, err := InputSchema(t.Name)
+	if err != nil {
+		// A missing snapshot fails the snapshot test; keep the server
+		// working from reflection meanwhile.
+		s, gerr := t.GenerateSchema()
+		if gerr != nil {
+			panic(gerr)
+		}
+		raw, _ = json.Marshal(s)
+	}
+	h := &handler[In]{t: t, d: d, raw: raw}
+	return registry.Tool{
+		Toolset: t.Toolset,
+		Tool: &mcp.Tool{
+			Name:        t.Name,
+			Title:       t.Title,
+			Description: t.Description,
+			Annotations: t.Annotations(),
+			InputSchema: json.RawMessage(raw),
+		},
+		Handler: h.handle,
+	}
+}
+
+//go:embed toolsnaps
+var snapshots embed.FS
+
+// SnapshotPath is where the snapshot of a tool lives in the source tree.
+func SnapshotPath(name string) string { return path.Join("toolsnaps", name+".json") }
+
+// InputSchema returns the compact input schema of a tool from its snapshot.
+// Building schemas by reflection at startup for every tool would cost most of
+// the start-up budget; the snapshot test keeps the files exact.
+func InputSchema(name string) ([]byte, error) {
+	b, err := snapshots.ReadFile(SnapshotPath(name))
+	if err != nil {
+		return nil, err
+	}
+	var snap struct {
+		InputSchema json.RawMessage `json:"inputSchema"`
+	}
+	if err := json.Unmarshal(b, &snap); err != nil {
+		return nil, fmt.Errorf("snapshot of %s: %w", name, err)
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, snap.InputSchema); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// dropNull removes the "null" alternatives reflection adds for pointers,
+// slices and maps: arguments that are null are dropped before validation, so
+// the schema can stay simple and short.
+func dropNull(s *jsonschema.Schema) {
+	if s == nil {
+		return
+	}
+	if len(s.Types) == 2 && s.Types[0] == "null" {
+		s.Type, s.Types = s.Types[1], nil
+	}
+	for _, p := range s.Properties {
+		dropNull(p)
+	}
+	dropNull(s.Items)
+	if s.AdditionalProperties != nil && len(s.AdditionalProperties.Properties) > 0 {
+		dropNull(s.AdditionalProperties)
+	}
+}
+
+// handler runs one tool call: decode, refuse card numbers, validate, run,
+// project.
+type handler[In any] struct {
+	t   *tool[In]
+	d   *Deps
+	raw []byte
+
+	once     sync.Once
+	resolved *jsonschema.Resolved
+	rerr     error
+}
+
+func (h *handler[In]) schema() (*jsonschema.Resolved, error) {
+	h.once.Do(func() {
+		var s jsonschema.Schema
+		if h.rerr = json.Unmarshal(h.raw, &s); h.rerr == nil {
+			h.resolved, h.rerr = s.Resolve(nil)
+		}
+	})
+	return h.resolved, h.rerr
+}
+
+func (h *handler[In]) handle(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	args, err := decodeArguments(req.Params.Arguments)
+	if err != nil {
+		return inputError(err), nil
+	}
+	if where := findCardNumber(args, ""); where != "" {
+		return inputError(fmt.Errorf("%s looks like a card number: card numbers must never be sent through this server; create a PaymentMethod with Stripe.js/Elements (or use a test id such as pm_card_visa) and pass its pm_… id", where)), nil
+	}
+	resolved, err := h.schema()
+	if err != nil {
+		return nil, fmt.Errorf("tool %s: schema: %w", h.t.Name, err)
+	}
+	if err := resolved.Validate(args); err != nil {
+		return inputError(schemaError(err)), nil
+	}
+	var in In
+	b, _ := json.Marshal(args)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return inputError(err), nil
+	}
+	if v, ok := any(&in).(validator); ok {
+		if err := v.validate(h.d); err != nil {
+			return inputError(err), nil
+		}
+	}
+	full, _ := args["full"].(bool)
+	c := &call{Context: ctx, d: h.d, req: req, full: full}
+	out, err := h.t.run(c, &in)
+	if err != nil {
+		return errorResult(err)
+	}
+	return jsonResult(out)
+}
+
+// validator is implemented by inputs with rules a schema cannot say well:
+// id prefixes, currency rules, lengths with a reason.
+type validator interface {
+	validate(d *Deps) error
+}
+
+// call is one tool invocation.
+type call struct {
+	context.Context
+	d    *Deps
+	req  *mcp.CallToolRequest
+	full bool
+}
+
+// object returns the compact projection, or the raw Stripe object when the
+// caller asked for `full`.
+func (c *call) object(compact any, resp *stripe.APIResponse) any {
+	if c.full && resp != nil && len(resp.RawJSON) > 0 {
+		return json.RawMessage(resp.RawJSON)
+	}
+	return compact
+}
+
+// idempotencyKey is the key sent with a write: the caller's explicit key, or
+// nil to let the client make one (stripe-go reuses it across its retries).
+func (c *call) idempotencyKey(explicit string) *string {
+	if explicit != "" {
+		return &explicit
+	}
+	return nil
+}
+
+// invalidInput is a refusal of the arguments; nothing was sent to Stripe.
+type invalidInput struct{ err error }
+
+func (e invalidInput) Error() string { return e.err.Error() }
+func (e invalidInput) Unwrap() error { return e.err }
+
+// badInput formats an invalidInput.
+func badInput(format string, args ...any) error {
+	return invalidInput{fmt.Errorf(format, args...)}
+}
+
+func inputError(err error) *mcp.CallToolResult {
+	msg := "invalid arguments: " + redact.Cards(redact.Secrets(err.Error())) + " (nothing was sent to Stripe)"
+	return &mcp.CallToolResult{
+		IsError: true,
+		Content: []mcp.Content{&mcp.TextContent{Text: msg}},
+	}
+}
+
+// errorResult turns what a handler returned into an isError result when a
+// user or model can act on it; anything else is a bug and stays a Go error.
+func errorResult(err error) (*mcp.CallToolResult, error) {
+	var in invalidInput
+	if errors.As(err, &in) {
+		return inputError(in.err), nil
+	}
+	var f *stripeapi.Failure
+	if !errors.As(err, &f) {
+		return nil, err
+	}
+	b, _ := json.Marshal(struct {
+		Error *stripeapi.Failure `json:"error"`
+	}{f})
+	return &mcp.CallToolResult{
+		IsError:           true,
+		Content:           []mcp.Content{&mcp.TextContent{Text: f.Message}},
+		StructuredContent: json.RawMessage(b),
+	}, nil
+}
+
+// stripeErr converts the error of a stripe-go call into a Failure.
+func stripeErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return stripeapi.Describe(err)
+}
+
+func jsonResult(v any) (*mcp.CallToolResult, error) {
+	var b []byte
+	if raw, ok := v.(json.RawMessage); ok {
+		b = raw
+	} else {
+		var err error
+		if b, err = json.Marshal(v); err != nil {
+			return nil, fmt.Errorf("encoding result: %w", err)
+		}
+	}
+	return &mcp.CallToolResult{
+		Content:           []mcp.Content{&mcp.TextContent{Text: string(b)}},
+		StructuredContent: json.RawMessage(b),
+	}, nil
+}
+
+// decodeArguments reads tools/call arguments into a map, dropping nulls
+// (models send null for "not given").
+func decodeArguments(a any) (map[string]any, error) {
+	var raw []byte
+	switch v := a.(type) {
+	case nil:
+		return map[string]any{}, nil
+	case json.RawMessage:
+		raw = v
+	case []byte:
+		raw = v
+	default:
+		var err error
+		if raw, err = json.Marshal(v); err != nil {
+			return nil, err
+		}
+	}
+	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
+		return map[string]any{}, nil
+	}
+	var args map[string]any
+	if err := json.Unmarshal(raw, &args); err != nil {
+		return nil, errors.New("arguments must be a JSON object")
+	}
+	for k, v := range args {
+		if v == nil {
+			delete(args, k)
+		}
+	}
+	return args, nil
+}
+
+// findCardNumber returns the argument path of the first string that
+// contains a card number, or "".
+func findCardNumber(v any, at string) string {
+	switch x := v.(type) {
+	case string:
+		if redact.CardNumber(x) {
+			return at
+		}
+	case float64:
+		if x >= 1e12 && x < 1e19 && x == float64(int64(x)) && redact.CardNumber(fmt.Sprintf("%d", int64(x))) {
+			return at
+		}
+	case map[string]any:
+		for k, e := range x {
+			p := k
+			if at != "" {
+				p = at + "." + k
+			}
+			if redact.CardNumber(k) {
+				return p
+			}
+			if w := findCardNumber(e, p); w != "" {
+				return w
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if w := findCardNumber(e, fmt.Sprintf("%s[%d]", at, i)); w != "" {
+				return w
+			}
+		}
+	}
+	return ""
+}
+
+// schemaError makes the validator's message shorter: the schema paths it
+// names are noise to a model.
+func schemaError(err error) error {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "validating root: ")
+	msg = strings.ReplaceAll(msg, "validating /properties/", "")
+	return errors.New(msg)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// isZero reports whether v is its type's zero value.
+func isZero[T any](v T) bool { return reflect.ValueOf(&v).Elem().IsZero() }

@@ -61,7 +61,7 @@ func New(o Options) (*Server, error) {
 	}
 	s := mcp.NewServer(&mcp.Implementation{Name: "stripe-mcp", Title: "Stripe", Version: Version}, &mcp.ServerOptions{
 		Instructions: instructions,
-		Logger:       o.Logger,
+		Logger:       sdkLogger(o.Logger),
 		Capabilities: &mcp.ServerCapabilities{
 			Tools:   &mcp.ToolCapabilities{},
 			Logging: &mcp.LoggingCapabilities{},
@@ -109,3 +109,24 @@ func recoverPanics(logger *slog.Logger) mcp.Middleware {
 		}
 	}
 }
+
+// sdkLogger keeps the SDK's per-session info lines out of the operator's log
+// unless debug logging is on.
+func sdkLogger(l *slog.Logger) *slog.Logger {
+	if l.Enabled(context.Background(), slog.LevelDebug) {
+		return l
+	}
+	return slog.New(floor{l.Handler(), slog.LevelWarn})
+}
+
+type floor struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (f floor) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= f.min && f.Handler.Enabled(ctx, l)
+}
+
+func (f floor) WithAttrs(a []slog.Attr) slog.Handler { return floor{f.Handler.WithAttrs(a), f.min} }
+func (f floor) WithGroup(n string) slog.Handler      { return floor{f.Handler.WithGroup(n), f.min} }

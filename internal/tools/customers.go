@@ -53,7 +53,7 @@ func (f *customerFields) validate() error {
 
 type createCustomerIn struct {
 	customerFields
-	PaymentMethodID string `json:"paymentMethodId,omitempty" jsonschema:"pm_… to attach and make the default"`
+	PaymentMethodID string `json:"paymentMethodId,omitempty" jsonschema:"pm_…"`
 	write
 }
 
@@ -70,7 +70,7 @@ func (in *customerIn) validate(*Deps) error { return checkID("customerId", in.Cu
 type updateCustomerIn struct {
 	customerIn
 	customerFields
-	DefaultPaymentMethodID string `json:"defaultPaymentMethodId,omitempty" jsonschema:"attached pm_… to use for invoices and subscriptions"`
+	DefaultPaymentMethodID string `json:"defaultPaymentMethodId,omitempty" jsonschema:"attached pm_… for invoices and subscriptions"`
 	write
 }
 
@@ -85,7 +85,7 @@ type getCustomerIn struct {
 
 type listCustomersIn struct {
 	Email string `json:"email,omitempty" jsonschema:"exact email (case-sensitive)"`
-	Query string `json:"query,omitempty" jsonschema:"Stripe search query, e.g. name~\"jane\" or metadata[\"plan\"]:\"pro\"; startingAfter then takes the search nextCursor"`
+	Query string `json:"query,omitempty" jsonschema:"Stripe search query, e.g. name~\"jane\""`
 	page
 	output
 }
@@ -105,14 +105,14 @@ func customerTools() []Definition {
 		&tool[createCustomerIn]{
 			Meta: Meta{
 				Name: "stripe_create_customer", Toolset: "customers", Title: "Create customer",
-				Description: "Create a customer, optionally attaching a payment method as the default.",
+				Description: "Create a customer; paymentMethodId is attached as the default.",
 			},
 			run: createCustomer,
 		},
 		&tool[updateCustomerIn]{
 			Meta: Meta{
 				Name: "stripe_update_customer", Toolset: "customers", Title: "Update customer",
-				Description: "Update a customer's details; only the fields given change. Metadata keys merge; an empty value removes a key.",
+				Description: "Update a customer: only given fields change; metadata merges, an empty value deletes a key.",
 				Destructive: true, Idempotent: true,
 			},
 			run: updateCustomer,
@@ -128,7 +128,7 @@ func customerTools() []Definition {
 		&tool[listCustomersIn]{
 			Meta: Meta{
 				Name: "stripe_list_customers", Toolset: "customers", Title: "List customers",
-				Description: "List customers newest first, by exact email, or search them with query.",
+				Description: "List customers newest first, by exact email, or search with query.",
 				ReadOnly:    true,
 			},
 			schema: pageSchema,

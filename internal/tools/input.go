@@ -13,22 +13,23 @@ import (
 // Shared input pieces. Descriptions are short: every byte here is spent in
 // the model's context on every tools/list.
 
-// output is the flag every tool takes.
+// output is the flag every tool takes. It is described once, in the server
+// instructions, rather than in every tool's schema.
 type output struct {
-	Full bool `json:"full,omitempty" jsonschema:"return the raw Stripe object instead of the compact result"`
+	Full bool `json:"full,omitempty"`
 }
 
 // write is what every write tool takes besides its own arguments.
 type write struct {
-	IdempotencyKey string `json:"idempotencyKey,omitempty" jsonschema:"optional; repeating a call with the same key returns the first result instead of acting twice"`
+	IdempotencyKey string `json:"idempotencyKey,omitempty" jsonschema:"same key returns the first result"`
 	output
 }
 
 // page is what every list tool takes.
 type page struct {
-	Limit         int64  `json:"limit,omitempty" jsonschema:"1-100, default 10"`
-	StartingAfter string `json:"startingAfter,omitempty" jsonschema:"cursor: nextCursor from the previous page"`
-	EndingBefore  string `json:"endingBefore,omitempty" jsonschema:"cursor: first id of the current page, to go back"`
+	Limit         int64  `json:"limit,omitempty" jsonschema:"default 10"`
+	StartingAfter string `json:"startingAfter,omitempty" jsonschema:"nextCursor"`
+	EndingBefore  string `json:"endingBefore,omitempty" jsonschema:"go back from this id"`
 }
 
 func (p page) limit() int64 {

@@ -1,16 +1,15 @@
 package tools
 
 import (
-	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/stripe/stripe-go/v85"
 
 	"github.com/stripe-mcp/stripe-mcp/internal/stripeapi"
 )
 
 type attachPaymentMethodIn struct {
-	PaymentMethodID string `json:"paymentMethodId" jsonschema:"pm_… (test: pm_card_visa)"`
+	PaymentMethodID string `json:"paymentMethodId" jsonschema:"pm_…"`
 	CustomerID      string `json:"customerId" jsonschema:"cus_…"`
-	SetAsDefault    bool   `json:"setAsDefault,omitempty" jsonschema:"also make it the customer's default for invoices and subscriptions"`
+	SetAsDefault    bool   `json:"setAsDefault,omitempty" jsonschema:"also the default for invoices and subscriptions"`
 	write
 }
 
@@ -38,14 +37,12 @@ func (in *detachPaymentMethodIn) validate(*Deps) error {
 	return checkID("paymentMethodId", in.PaymentMethodID, "pm_")
 }
 
-var paymentMethodTypes = []string{"acss_debit", "affirm", "afterpay_clearpay", "alipay", "amazon_pay", "au_becs_debit", "bacs_debit", "bancontact", "blik", "boleto", "card", "cashapp", "customer_balance", "eps", "fpx", "giropay", "grabpay", "ideal", "klarna", "konbini", "link", "multibanco", "oxxo", "p24", "paynow", "paypal", "pix", "promptpay", "revolut_pay", "sepa_debit", "sofort", "swish", "twint", "us_bank_account", "wechat_pay", "zip"}
-
 func paymentMethodTools() []Definition {
 	return []Definition{
 		&tool[attachPaymentMethodIn]{
 			Meta: Meta{
 				Name: "stripe_attach_payment_method", Toolset: "payment_methods", Title: "Attach payment method",
-				Description: "Attach a payment method to a customer; setAsDefault makes it the default for invoices and subscriptions.",
+				Description: "Attach a payment method to a customer.",
 				Idempotent:  true,
 			},
 			run: attachPaymentMethod,
@@ -56,10 +53,7 @@ func paymentMethodTools() []Definition {
 				Description: "List a customer's payment methods; isDefault marks the default.",
 				ReadOnly:    true,
 			},
-			schema: func(s *jsonschema.Schema) {
-				pageSchema(s)
-				enum(s, "type", paymentMethodTypes...)
-			},
+			schema: pageSchema,
 			run: listPaymentMethods,
 		},
 		&tool[detachPaymentMethodIn]{

@@ -7,19 +7,17 @@ import (
 	"github.com/stripe/stripe-go/v85"
 )
 
-const amountDoc = "integer in the currency's smallest unit (cents for usd: 2500 = $25.00; jpy has no minor unit: 500 = ¥500)"
-
 type createPaymentIn struct {
-	Amount              int64    `json:"amount" jsonschema:"amount to charge, integer in the currency's smallest unit (cents for usd: 2500 = $25.00; jpy has no minor unit: 500 = ¥500)"`
-	Currency            string   `json:"currency,omitempty" jsonschema:"three-letter code, default from configuration"`
+	Amount              int64    `json:"amount" jsonschema:"integer in the smallest currency unit: 2500 usd = $25.00, 500 jpy = ¥500"`
+	Currency            string   `json:"currency,omitempty" jsonschema:"e.g. usd (the default)"`
 	CustomerID          string   `json:"customerId,omitempty" jsonschema:"cus_…"`
 	PaymentMethodID     string   `json:"paymentMethodId,omitempty" jsonschema:"pm_…"`
 	Description         string   `json:"description,omitempty"`
 	Metadata            metadata `json:"metadata,omitempty"`
 	ReceiptEmail        string   `json:"receiptEmail,omitempty"`
-	StatementDescriptor string   `json:"statementDescriptor,omitempty" jsonschema:"suffix shown on the card statement, max 22 characters"`
-	Capture             *bool    `json:"capture,omitempty" jsonschema:"false = authorize now, capture later with stripe_capture_payment"`
-	ReturnURL           string   `json:"returnUrl,omitempty" jsonschema:"allows redirect-based payment methods; pass it again when confirming"`
+	StatementDescriptor string   `json:"statementDescriptor,omitempty" jsonschema:"card statement suffix"`
+	Capture             *bool    `json:"capture,omitempty" jsonschema:"false: authorize only, capture later"`
+	ReturnURL           string   `json:"returnUrl,omitempty" jsonschema:"enables redirect methods; pass again to confirm"`
 	write
 }
 
@@ -46,8 +44,8 @@ func (in *paymentIntentIn) validate(*Deps) error {
 
 type confirmPaymentIn struct {
 	paymentIntentIn
-	PaymentMethodID string `json:"paymentMethodId,omitempty" jsonschema:"pm_… to pay with, if not set on the payment"`
-	ReturnURL       string `json:"returnUrl,omitempty" jsonschema:"where the customer returns after 3D Secure or a redirect"`
+	PaymentMethodID string `json:"paymentMethodId,omitempty" jsonschema:"pm_…"`
+	ReturnURL       string `json:"returnUrl,omitempty" jsonschema:"where the customer returns after 3D Secure"`
 	write
 }
 
@@ -61,7 +59,7 @@ func (in *confirmPaymentIn) validate(d *Deps) error {
 
 type capturePaymentIn struct {
 	paymentIntentIn
-	AmountToCapture int64 `json:"amountToCapture,omitempty" jsonschema:"smallest currency unit, at most the authorized amount; default all"`
+	AmountToCapture int64 `json:"amountToCapture,omitempty" jsonschema:"smallest currency unit; default: all authorized"`
 	write
 }
 
@@ -85,7 +83,7 @@ type createdRange struct {
 
 type listPaymentsIn struct {
 	CustomerID string        `json:"customerId,omitempty" jsonschema:"cus_…"`
-	Status     string        `json:"status,omitempty" jsonschema:"pending = not yet succeeded or canceled; filtering scans up to 1000 payments"`
+	Status     string        `json:"status,omitempty" jsonschema:"pending: not succeeded or canceled"`
 	Created    *createdRange `json:"created,omitempty" jsonschema:"unix-seconds bounds"`
 	page
 	output
@@ -106,7 +104,7 @@ func paymentTools() []Definition {
 		&tool[createPaymentIn]{
 			Meta: Meta{
 				Name: "stripe_create_payment", Toolset: "payments", Title: "Create payment",
-				Description: "Create a PaymentIntent. It is not confirmed: nothing is charged until stripe_confirm_payment. Card payments only unless returnUrl is given.",
+				Description: "Create a PaymentIntent. Nothing is charged until stripe_confirm_payment.",
 			},
 			schema: func(s *jsonschema.Schema) {
 				amountSchema(s, "amount")
@@ -117,7 +115,7 @@ func paymentTools() []Definition {
 		&tool[confirmPaymentIn]{
 			Meta: Meta{
 				Name: "stripe_confirm_payment", Toolset: "payments", Title: "Confirm payment",
-				Description: "Confirm a PaymentIntent: charges (or authorizes, for manual capture) its payment method. Status requires_action means the customer must authenticate at nextAction.redirectUrl.",
+				Description: "Charge (or, with manual capture, authorize) a PaymentIntent. requires_action: the customer must authenticate at nextAction.redirectUrl.",
 				Destructive: true,
 			},
 			run: confirmPayment,
@@ -134,7 +132,7 @@ func paymentTools() []Definition {
 		&tool[cancelPaymentIn]{
 			Meta: Meta{
 				Name: "stripe_cancel_payment", Toolset: "payments", Title: "Cancel payment",
-				Description: "Cancel a PaymentIntent that has not succeeded; releases an authorization.",
+				Description: "Cancel an unsucceeded PaymentIntent, releasing any authorization.",
 				Destructive: true, Idempotent: true,
 			},
 			schema: func(s *jsonschema.Schema) {
@@ -145,7 +143,7 @@ func paymentTools() []Definition {
 		&tool[getPaymentIn]{
 			Meta: Meta{
 				Name: "stripe_get_payment", Toolset: "payments", Title: "Get payment",
-				Description: "Retrieve a PaymentIntent, with its last error analysed.",
+				Description: "Get a PaymentIntent, with any failure analysed.",
 				ReadOnly:    true,
 			},
 			run: getPayment,

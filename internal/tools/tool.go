@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"log/slog"
 	"path"
-	"reflect"
 	"strings"
 	"sync"
 
@@ -57,11 +56,12 @@ type Meta struct {
 
 // Annotations are the tool's explicit MCP annotations.
 func (m Meta) Annotations() *mcp.ToolAnnotations {
+	// The title is the tool's own (top-level) title; openWorldHint is left
+	// to its default, true, which is right for every tool here. Both would
+	// only add bytes to every tools/list.
 	a := &mcp.ToolAnnotations{
-		Title:          m.Title,
 		ReadOnlyHint:   m.ReadOnly,
 		IdempotentHint: m.ReadOnly || m.Idempotent,
-		OpenWorldHint:  ptr(true),
 	}
 	if !m.ReadOnly {
 		a.DestructiveHint = ptr(m.Destructive)
@@ -106,6 +106,7 @@ func (t *tool[In]) GenerateSchema() (*jsonschema.Schema, error) {
 		return nil, fmt.Errorf("tool %s: %w", t.Name, err)
 	}
 	dropNull(s)
+	dropClosed(s)
 	if t.schema != nil {
 		t.schema(s)
 	}
@@ -183,6 +184,21 @@ func dropNull(s *jsonschema.Schema) {
 	}
 }
 
+// dropClosed removes "additionalProperties": false from objects with fixed
+// properties: the handler refuses unknown arguments itself, with a message
+// that names the right one, so the schema need not spend bytes on it.
+func dropClosed(s *jsonschema.Schema) {
+	if s == nil {
+		return
+	}
+	if len(s.Properties) > 0 && s.AdditionalProperties != nil && s.AdditionalProperties.Not != nil {
+		s.AdditionalProperties = nil
+	}
+	for _, p := range s.Properties {
+		dropClosed(p)
+	}
+}
+
 // handler runs one tool call: decode, refuse card numbers, validate, run,
 // project.
 type handler[In any] struct {
@@ -216,6 +232,9 @@ func (h *handler[In]) handle(ctx context.Context, req *mcp.CallToolRequest) (*mc
 	resolved, err := h.schema()
 	if err != nil {
 		return nil, fmt.Errorf("tool %s: schema: %w", h.t.Name, err)
+	}
+	if err := precheck(resolved.Schema(), args, ""); err != nil {
+		return inputError(err), nil
 	}
 	if err := resolved.Validate(args); err != nil {
 		return inputError(schemaError(err)), nil
@@ -279,13 +298,22 @@ type invalidInput struct{ err error }
 func (e invalidInput) Error() string { return e.err.Error() }
 func (e invalidInput) Unwrap() error { return e.err }
 
+// inputErr unwraps an invalidInput so the message is not doubled.
+func inputErr(err error) error {
+	var in invalidInput
+	if errors.As(err, &in) {
+		return in.err
+	}
+	return err
+}
+
 // badInput formats an invalidInput.
 func badInput(format string, args ...any) error {
 	return invalidInput{fmt.Errorf(format, args...)}
 }
 
 func inputError(err error) *mcp.CallToolResult {
-	msg := "invalid arguments: " + redact.Cards(redact.Secrets(err.Error())) + " (nothing was sent to Stripe)"
+	msg := "invalid arguments: " + redact.Cards(redact.Secrets(inputErr(err).Error())) + " (nothing was sent to Stripe)"
 	return &mcp.CallToolResult{
 		IsError: true,
 		Content: []mcp.Content{&mcp.TextContent{Text: msg}},
@@ -414,6 +442,3 @@ func schemaError(err error) error {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-// isZero reports whether v is its type's zero value.
-func isZero[T any](v T) bool { return reflect.ValueOf(&v).Elem().IsZero() }

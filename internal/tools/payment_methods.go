@@ -54,7 +54,7 @@ func paymentMethodTools() []Definition {
 				ReadOnly:    true,
 			},
 			schema: pageSchema,
-			run: listPaymentMethods,
+			run:    listPaymentMethods,
 		},
 		&tool[detachPaymentMethodIn]{
 			Meta: Meta{

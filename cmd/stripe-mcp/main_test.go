@@ -92,8 +92,8 @@ func TestCompletePaymentFlow(t *testing.T) {
 
 	pi := call(t, cs, "stripe_create_payment", map[string]any{
 		"amount": 2500, "currency": "usd", "customerId": cusID,
-		"description": "Purchase of premium service",
-		"metadata":    map[string]any{"orderId": "order_12345", "product": "premium-subscription"},
+		"description":  "Purchase of premium service",
+		"metadata":     map[string]any{"orderId": "order_12345", "product": "premium-subscription"},
 		"receiptEmail": "customer@example.com", "capture": false,
 	})
 	piID := pi["id"].(string)

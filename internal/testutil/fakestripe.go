@@ -22,7 +22,7 @@ type FakeStripe struct {
 	objects   map[string]map[string]any // id → object
 	idem      map[string]fakeResponse
 	Requests  int
-	Keys      []string // Idempotency-Key of every POST, in order
+	Keys      []string                  // Idempotency-Key of every POST, in order
 	StatusFor func(r *http.Request) int // optional: force a status (e.g. 500) for a request
 }
 

@@ -40,6 +40,9 @@ func runDoctor(cmd *cobra.Command, g *globalFlags, out io.Writer) error {
 	tw.Flush()
 	fmt.Fprintln(out, "\nChecks")
 	r.ok("configuration", "valid")
+	if keys := unenforced(cfg); len(keys) > 0 {
+		r.fail("guardrails", strings.Join(keys, ", ")+" set, but not enforced by this build: the server refuses to start", "remove the setting to run without it")
+	}
 
 	if cfg.Sandbox {
 		r.ok("key", "none needed: sandbox mode uses a made-up test key")

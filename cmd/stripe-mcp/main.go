@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -146,6 +147,9 @@ func runStdio(cmd *cobra.Command, g *globalFlags, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := refuseUnenforced(cfg); err != nil {
+		return err
+	}
 	logger := newLogger(stderr, cfg.LogLevel)
 	if cfg.Sandbox {
 		fmt.Fprintln(stderr, sandbox.Banner)
@@ -181,4 +185,28 @@ func runStdio(cmd *cobra.Command, g *globalFlags, stderr io.Writer) error {
 		return nil
 	}
 	return err
+}
+
+// unenforced lists the safety settings this build parses but does not yet
+// act on. A server that silently ignored an amount cap would be worse than
+// one that refuses to start, so serving stops while any of them is set.
+func unenforced(cfg *config.Config) []string {
+	var keys []string
+	if cfg.MaxAmount.IsSet() {
+		keys = append(keys, "security.maxAmount (STRIPE_MAX_AMOUNT)")
+	}
+	if cfg.DailyLimit.IsSet() {
+		keys = append(keys, "security.dailyLimit (STRIPE_DAILY_LIMIT)")
+	}
+	if cfg.VerificationRequired {
+		keys = append(keys, "security.verificationRequired (STRIPE_VERIFICATION_REQUIRED)")
+	}
+	return keys
+}
+
+func refuseUnenforced(cfg *config.Config) error {
+	if keys := unenforced(cfg); len(keys) > 0 {
+		return fmt.Errorf("%s: set, but this build does not enforce it yet; refusing to serve rather than ignore a safety limit (remove the setting to run without it)", strings.Join(keys, ", "))
+	}
+	return nil
 }

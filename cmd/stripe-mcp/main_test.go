@@ -283,6 +283,7 @@ func TestStartupRefusals(t *testing.T) {
 		{"live without allowLive", []string{"STRIPE_API_KEY=" + live}, "STRIPE_ALLOW_LIVE"},
 		{"missing", nil, "STRIPE_API_KEY"},
 		{"bad api version", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_API_VERSION=2023-10-16"}, "2026-03-25.dahlia"},
+		{"unenforced amount cap", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_MAX_AMOUNT=10000"}, "security.maxAmount"},
 		{"remote http base", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_API_BASE=http://example.com"}, "https"},
 	}
 	for _, c := range cases {

@@ -75,15 +75,19 @@ func (f *lineFilter) run(in io.Reader) {
 	for {
 		chunk, err := r.ReadSlice('\n')
 		line = append(line, chunk...)
-		if errors.Is(err, bufio.ErrBufferFull) {
-			if len(line) > MaxLineBytes {
-				f.reply(nil, jsonrpc.CodeInvalidRequest, "message larger than 4 MiB")
-				line = line[:0]
+		full := errors.Is(err, bufio.ErrBufferFull)
+		if len(line) > MaxLineBytes {
+			f.reply(nil, jsonrpc.CodeInvalidRequest, "Invalid Request: message larger than 4 MiB")
+			line = line[:0]
+			if full {
 				if derr := discardLine(r); derr != nil {
-					f.pipe.CloseWithError(derr)
+					f.pipe.Close()
 					return
 				}
 			}
+			continue
+		}
+		if full {
 			continue
 		}
 		if len(line) > 0 {

@@ -1,0 +1,140 @@
+package transport
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// pipeServer runs an MCP server over Stdio on pipes and returns the client
+// ends.
+func pipeServer(t *testing.T) (in io.WriteCloser, out *bufio.Scanner, done chan error) {
+	t.Helper()
+	s := mcp.NewServer(&mcp.Implementation{Name: "t", Version: "1"}, nil)
+	mcp.AddTool(s, &mcp.Tool{Name: "echo"}, func(ctx context.Context, req *mcp.CallToolRequest, in struct {
+		Text string `json:"text"`
+	}) (*mcp.CallToolResult, any, error) {
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: in.Text}}}, nil, nil
+	})
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	done = make(chan error, 1)
+	go func() {
+		done <- s.Run(context.Background(), &Stdio{In: inR, Out: outW})
+		outW.Close()
+	}()
+	sc := bufio.NewScanner(outR)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	t.Cleanup(func() { inW.Close() })
+	return inW, sc, done
+}
+
+func send(t *testing.T, w io.Writer, line string) {
+	t.Helper()
+	if _, err := io.WriteString(w, line+"\n"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func recv(t *testing.T, sc *bufio.Scanner) map[string]any {
+	t.Helper()
+	ch := make(chan bool, 1)
+	go func() { ch <- sc.Scan() }()
+	select {
+	case ok := <-ch:
+		if !ok {
+			t.Fatalf("output closed: %v", sc.Err())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no reply")
+	}
+	var m map[string]any
+	if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+		t.Fatalf("non-JSON output %q", sc.Text())
+	}
+	return m
+}
+
+func errCode(m map[string]any) float64 {
+	e, _ := m["error"].(map[string]any)
+	c, _ := e["code"].(float64)
+	return c
+}
+
+func initialize(t *testing.T, w io.Writer, sc *bufio.Scanner, version string) {
+	t.Helper()
+	send(t, w, `{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"`+version+`","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`)
+	if m := recv(t, sc); m["result"] == nil {
+		t.Fatalf("initialize: %v", m)
+	}
+	send(t, w, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+}
+
+func TestMalformedInputKeepsSession(t *testing.T) {
+	w, sc, done := pipeServer(t)
+	initialize(t, w, sc, "2025-06-18")
+	cases := []struct {
+		line string
+		code float64
+		id   any
+	}{
+		{"{not json", -32700, nil},
+		{`{"jsonrpc":"2.0","id":5,"method":"tools/list"`, -32700, nil},
+		{`{"jsonrpc":"1.0","id":6,"method":"tools/list"}`, -32600, float64(6)},
+		{`{"jsonrpc":"2.0","id":"abc","method":7}`, -32600, "abc"},
+		{`{"jsonrpc":"2.0","id":{"x":1},"method":"ping"}`, -32600, nil},
+		{`42`, -32600, nil},
+		{`[{"jsonrpc":"2.0","id":9,"method":"ping"}]`, -32600, nil}, // no batches after 2025-03-26
+		{strings.Repeat("x", MaxLineBytes+10), -32600, nil},
+	}
+	for _, c := range cases {
+		send(t, w, c.line)
+		m := recv(t, sc)
+		if errCode(m) != c.code || m["id"] != c.id {
+			t.Errorf("%.40q: got %v, want code %v id %v", c.line, m, c.code, c.id)
+		}
+	}
+	// Blank lines are ignored; the session still works.
+	send(t, w, "")
+	send(t, w, `{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{"name":"echo","arguments":{"text":"still here"}}}`)
+	m := recv(t, sc)
+	if m["id"] != float64(10) || !strings.Contains(sc.Text(), "still here") {
+		t.Fatalf("after malformed input: %v", m)
+	}
+	w.Close()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run after stdin closed: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return when input closed")
+	}
+}
+
+func TestBatchesOnOldProtocol(t *testing.T) {
+	w, sc, _ := pipeServer(t)
+	initialize(t, w, sc, "2025-03-26")
+	send(t, w, `[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","id":2,"method":"ping"}]`)
+	if !sc.Scan() {
+		t.Fatal("no reply to batch")
+	}
+	var batch []map[string]any
+	if err := json.Unmarshal(sc.Bytes(), &batch); err != nil || len(batch) != 2 {
+		t.Fatalf("batch reply %q", sc.Text())
+	}
+	send(t, w, `[{"jsonrpc":"2.0","id":3,"method":"ping"},{"jsonrpc":"2.0","id":3,"method":"ping"}]`)
+	if m := recv(t, sc); errCode(m) != -32600 {
+		t.Fatalf("duplicate ids in a batch: %v", m)
+	}
+	send(t, w, `{"jsonrpc":"2.0","id":4,"method":"ping"}`)
+	if m := recv(t, sc); m["id"] != float64(4) {
+		t.Fatalf("after batch: %v", m)
+	}
+}

@@ -8,8 +8,11 @@ import (
 )
 
 // secretRE matches Stripe secret, restricted and publishable keys and webhook
-// signing secrets wherever they appear in free text.
-var secretRE = regexp.MustCompile(`\b(?:(?:sk|rk|pk)_(?:test|live)|whsec)_[A-Za-z0-9]+`)
+// signing secrets wherever they appear in free text. It has no word boundary
+// on the left: escaped text ("\nsk_…", "%3Dsk_…") and names such as
+// "api_key_sk_…" put a word character right before a key, and masking a
+// look-alike by mistake costs nothing.
+var secretRE = regexp.MustCompile(`(?:(?:sk|rk|pk)_(?:test|live)|whsec)_[A-Za-z0-9]+`)
 
 // Mask shows at most the kind of a secret and its last four characters:
 // "sk_test_…abcd". Values it does not recognise become "…" plus the last four
@@ -43,7 +46,9 @@ func Secrets(s string) string {
 // CardNumber reports whether s contains a run of 13 to 19 digits (optionally
 // grouped by single spaces or dashes) that passes the Luhn check: a primary
 // account number that must never be sent to Stripe through this server nor
-// stored.
+// stored. A grouped run may go on after the card number ("4242 4242 4242 4242
+// 12/34" carries an expiry), so every group boundary is a possible end; an
+// ungrouped run longer than 19 digits is not a card number.
 func CardNumber(s string) bool {
 	_, _, ok := findCard(s)
 	return ok
@@ -60,43 +65,44 @@ func Cards(s string) string {
 	}
 }
 
-// findCard returns the byte span of the first card-number-like run in s.
+// findCard returns the byte span of the first card-number-like run in s: the
+// longest one starting at the earliest possible digit.
 func findCard(s string) (start, end int, ok bool) {
 	n := len(s)
 	for i := 0; i < n; i++ {
 		if !isDigit(s[i]) || (i > 0 && isDigit(s[i-1])) {
 			continue
 		}
-		// Collect digits from i, allowing single separators between digits.
+		// Collect digits from i, allowing single separators between digits;
+		// each end of a group of digits is a candidate end of a card number.
 		var digits [19]byte
 		count := 0
-		j := i
-		lastDigitEnd := i
-		for j < n {
+		found := 0
+		for j := i; j < n; {
 			c := s[j]
 			if isDigit(c) {
-				if count == 19 {
-					count = 20 // too long for a card number
-					break
+				if count == len(digits) {
+					break // longer than any card number
 				}
 				digits[count] = c
 				count++
 				j++
-				lastDigitEnd = j
-				// Check every prefix length that could be a card number.
+				if (j == n || !isDigit(s[j])) && count >= 13 && luhn(digits[:count]) {
+					found = j
+				}
 				continue
 			}
-			if (c == ' ' || c == '-') && j+1 < n && isDigit(s[j+1]) && j > i && isDigit(s[j-1]) {
+			if (c == ' ' || c == '-') && j+1 < n && isDigit(s[j+1]) {
 				j++
 				continue
 			}
 			break
 		}
-		if count >= 13 && count <= 19 && luhn(digits[:count]) {
-			return i, lastDigitEnd, true
+		if found > 0 {
+			return i, found, true
 		}
-		// A longer run is not a card number as a whole, but a separated group
-		// inside it may still be; continue scanning after this start.
+		// Nothing starts here; a later group of this run may still be a card
+		// number, and the scan reaches it as a start of its own.
 	}
 	return 0, 0, false
 }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stripe/stripe-go/v85"
@@ -32,7 +33,9 @@ type Options struct {
 	Timeout time.Duration // per attempt; 0 means 30s
 	Account string        // Connect account sent as Stripe-Account on every request
 	// MaxNetworkRetries is how often stripe-go retries a request that failed
-	// on the network or with a 5xx/409; it reuses the idempotency key. Default 2.
+	// on the network or got an answer it could not read (a proxy's 5xx page);
+	// it reuses the idempotency key. Default 2; negative means none. stripe-go
+	// v85 does not retry Stripe's own JSON errors, 5xx and 409 included.
 	MaxNetworkRetries int
 	// RateLimitRetries is how often a 429 is retried with backoff. Default 3.
 	RateLimitRetries int
@@ -87,11 +90,7 @@ func New(o Options) (*Client, error) {
 		sleep:   !o.NoRetrySleep,
 		logger:  o.Logger,
 	}
-	stripe.SetAppInfo(&stripe.AppInfo{
-		Name:    "stripe-mcp",
-		Version: Version,
-		URL:     "https://github.com/stripe-mcp/stripe-mcp",
-	})
+	setAppInfo()
 	cfg := &stripe.BackendConfig{
 		HTTPClient:        &http.Client{Timeout: o.Timeout, Transport: rt},
 		LeveledLogger:     &leveledLogger{l: o.Logger},
@@ -112,21 +111,51 @@ func New(o Options) (*Client, error) {
 	}, nil
 }
 
+// setAppInfo names stripe-mcp in the User-Agent. stripe-go keeps app info in
+// unguarded globals that every request reads, so it is set once, before any
+// client of this package sends a request, and never again.
+var setAppInfo = sync.OnceFunc(func() {
+	stripe.SetAppInfo(&stripe.AppInfo{
+		Name:    "stripe-mcp",
+		Version: Version,
+		URL:     "https://github.com/stripe-mcp/stripe-mcp",
+	})
+})
+
 // CheckBaseURL accepts https URLs, and http only when the host is a loopback
 // address (stripe-mock, a local proxy). It returns the URL without a trailing
 // slash.
 func CheckBaseURL(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return "", fmt.Errorf("api base %q is not a URL: use https://host[:port]", raw)
+		return "", fmt.Errorf("api base %q is not a URL: use https://host[:port]", shownURL(raw))
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("api base %q must not carry credentials, a query or a fragment", raw)
+		return "", fmt.Errorf("api base %q must not carry credentials, a query or a fragment", shownURL(raw))
 	}
 	if u.Scheme == "http" && !IsLoopbackHost(u.Hostname()) {
-		return "", fmt.Errorf("api base %q uses http on a non-loopback host: use https (http is allowed only on 127.0.0.1, ::1 or localhost)", raw)
+		return "", fmt.Errorf("api base %q uses http on a non-loopback host: use https (http is allowed only on 127.0.0.1, ::1 or localhost)", shownURL(raw))
 	}
 	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// shownURL is raw as an error message may repeat it: user information (a
+// proxy password, or a key pasted in its place) becomes "***", and keys
+// elsewhere are masked. It works on the text because raw may not parse.
+func shownURL(raw string) string {
+	rest := raw
+	scheme := ""
+	if i := strings.Index(raw, "://"); i >= 0 {
+		scheme, rest = raw[:i+3], raw[i+3:]
+	}
+	authority := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority = rest[:i]
+	}
+	if i := strings.LastIndex(authority, "@"); i >= 0 {
+		rest = "***" + rest[i:]
+	}
+	return redact.Secrets(scheme + rest)
 }
 
 // IsLoopbackHost reports whether host names this machine.
@@ -139,9 +168,9 @@ func IsLoopbackHost(host string) bool {
 }
 
 // rateLimitTransport adds the Stripe-Account header to every request and
-// retries 429 answers with backoff. stripe-go retries network errors, 409s
-// and 5xx itself but treats a rate limit as final; a 429 means Stripe did not
-// process the request, so repeating it (same idempotency key) is safe.
+// retries 429 answers with backoff. stripe-go retries network errors itself
+// but treats a rate limit as final; a 429 means Stripe did not process the
+// request, so repeating it (same idempotency key) is safe.
 type rateLimitTransport struct {
 	base    http.RoundTripper
 	account string
@@ -207,5 +236,7 @@ func (g *leveledLogger) log(level slog.Level, f string, v []any) {
 	if !g.l.Enabled(ctx, level) {
 		return
 	}
-	g.l.Log(ctx, level, "stripe: "+redact.Secrets(fmt.Sprintf(f, v...)))
+	// Errors and debug lines repeat Stripe's messages and bodies, which may
+	// hold what a caller pasted: keys and card numbers.
+	g.l.Log(ctx, level, "stripe: "+redact.Cards(redact.Secrets(fmt.Sprintf(f, v...))))
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/stripe/stripe-go/v85"
 
@@ -64,9 +65,14 @@ func Describe(err error) *Failure {
 	}
 	// Anything else is an answer stripe-go could not read (a proxy's HTML
 	// page, a truncated body): say so briefly, without echoing it whole.
-	text := redact.Cards(redact.Secrets(err.Error()))
+	text := strings.ToValidUTF8(redact.Cards(redact.Secrets(err.Error())), "\uFFFD")
 	if len(text) > 200 {
-		text = text[:200] + "…"
+		// Cut on a character boundary: half a character is invalid UTF-8.
+		cut := 200
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = text[:cut] + "…"
 	}
 	return &Failure{Type: "api_error", Message: "unexpected answer from the Stripe API: " + text}
 }
@@ -110,7 +116,7 @@ func describeStripeError(se *stripe.Error) *Failure {
 	case se.Type == stripe.ErrorTypeIdempotency:
 		lead = "an earlier request with the same idempotency key had different parameters: change the idempotencyKey, or repeat the earlier call exactly"
 	case se.HTTPStatusCode >= 500 || se.Type == stripe.ErrorTypeAPI:
-		lead = "Stripe had an internal error and retries did not help"
+		lead = "Stripe had an internal error"
 		f.Analysis = &FailureAnalysis{Reason: "Stripe API error", Retryable: true, RecommendedAction: "Retry after a brief delay; Stripe's status page tells whether there is an incident."}
 	case se.Type == stripe.ErrorTypeInvalidRequest:
 		lead = "Stripe refused the request"

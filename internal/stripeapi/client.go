@@ -37,7 +37,9 @@ type Options struct {
 	// it reuses the idempotency key. Default 2; negative means none. stripe-go
 	// v85 does not retry Stripe's own JSON errors, 5xx and 409 included.
 	MaxNetworkRetries int
-	// RateLimitRetries is how often a 429 is retried with backoff. Default 3.
+	// RateLimitRetries is how often a request that Stripe did not process
+	// (429, 409, 503, Stripe-Should-Retry: true) is retried with backoff and
+	// the same idempotency key. Default 3.
 	RateLimitRetries int
 	// Transport replaces the HTTP transport (the sandbox serves the API in
 	// process through one). nil means a clone of http.DefaultTransport.
@@ -186,12 +188,16 @@ func (t *rateLimitTransport) RoundTrip(req *http.Request) (*http.Response, error
 	}
 	for attempt := 0; ; attempt++ {
 		resp, err := t.base.RoundTrip(req)
-		if err != nil || resp.StatusCode != http.StatusTooManyRequests || attempt >= t.retries || req.GetBody == nil && req.Body != nil {
+		if err != nil || !retryable(resp) || attempt >= t.retries || req.GetBody == nil && req.Body != nil {
 			return resp, err
 		}
 		delay := backoff(attempt, resp.Header.Get("Retry-After"))
 		resp.Body.Close()
-		t.logger.Warn("stripe rate limited the request; retrying", "path", req.URL.Path, "attempt", attempt+1, "delay", delay)
+		why := "stripe asked to retry the request"
+		if resp.StatusCode == http.StatusTooManyRequests {
+			why = "stripe rate limited the request"
+		}
+		t.logger.Warn(why+"; retrying", "path", req.URL.Path, "status", resp.StatusCode, "attempt", attempt+1, "delay", delay)
 		if req.GetBody != nil {
 			body, err := req.GetBody()
 			if err != nil {
@@ -210,6 +216,25 @@ func (t *rateLimitTransport) RoundTrip(req *http.Request) (*http.Response, error
 		case <-timer.C:
 		}
 	}
+}
+
+// retryable reports whether Stripe's answer means the request was not
+// processed and may be repeated with the same idempotency key: a rate limit,
+// a conflict with a concurrent request (409), an unavailable service (503),
+// or an explicit Stripe-Should-Retry: true. stripe-go treats every JSON error
+// as final, so these are retried here.
+func retryable(resp *http.Response) bool {
+	switch resp.Header.Get("Stripe-Should-Retry") {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	switch resp.StatusCode {
+	case http.StatusTooManyRequests, http.StatusConflict, http.StatusServiceUnavailable:
+		return true
+	}
+	return false
 }
 
 // backoff honours Retry-After (seconds, capped at 10s) and otherwise grows

@@ -151,9 +151,12 @@ func runStdio(cmd *cobra.Command, g *globalFlags, stderr io.Writer) error {
 		return err
 	}
 	logger := newLogger(stderr, cfg.LogLevel)
+	keyMode := "test"
 	if cfg.Sandbox {
+		keyMode = "sandbox"
 		fmt.Fprintln(stderr, sandbox.Banner)
 	} else if info, _ := config.ValidateKey(cfg.APIKey.Reveal(), true); info.Live {
+		keyMode = "live"
 		logger.Warn("LIVE key: calls move real money", "key", cfg.APIKey)
 	}
 	sc, err := stripeClient(cfg, logger, 0)
@@ -166,6 +169,7 @@ func runStdio(cmd *cobra.Command, g *globalFlags, stderr io.Writer) error {
 		AutoCapture:       cfg.AutoCapture,
 		AllowedOperations: cfg.AllowedOperations,
 		ReadOnly:          cfg.ReadOnly,
+		KeyMode:           keyMode,
 		Logger:            logger,
 	})
 	if err != nil {

@@ -33,6 +33,7 @@ type Options struct {
 	AutoCapture       bool
 	AllowedOperations []string
 	ReadOnly          bool
+	KeyMode           string // "test", "live" or "sandbox"
 	Logger            *slog.Logger
 	// Identify names the transport and principal of new sessions.
 	Identify session.Identify
@@ -54,7 +55,7 @@ func New(o Options) (*Server, error) {
 	if o.Identify == nil {
 		o.Identify = func(mcp.Request) (string, string) { return session.Stdio, session.LocalOperator }
 	}
-	deps := &tools.Deps{Stripe: o.Stripe, Currency: o.Currency, AutoCapture: o.AutoCapture, Logger: o.Logger}
+	deps := &tools.Deps{Stripe: o.Stripe, Currency: o.Currency, AutoCapture: o.AutoCapture, KeyMode: o.KeyMode, Logger: o.Logger}
 	selected, err := registry.Select(tools.All(deps), o.AllowedOperations, o.ReadOnly)
 	if err != nil {
 		return nil, err

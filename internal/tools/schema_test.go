@@ -99,7 +99,7 @@ func TestToolDefinitions(t *testing.T) {
 			t.Errorf("%s: read-only tool that writes", m.Name)
 		}
 		verb := strings.Split(m.Name, "_")[1]
-		if (verb == "get" || verb == "list") != m.ReadOnly {
+		if (verb == "get" || verb == "list" || verb == "diagnose") != m.ReadOnly {
 			t.Errorf("%s: readOnlyHint %v does not match the verb %q", m.Name, m.ReadOnly, verb)
 		}
 		s, err := d.GenerateSchema()
@@ -111,7 +111,7 @@ func TestToolDefinitions(t *testing.T) {
 				t.Errorf("%s: argument %s has no description", m.Name, pname)
 			}
 		}
-		if _, ok := s.Properties["full"]; !ok {
+		if _, ok := s.Properties["full"]; !ok && m.Name != "stripe_diagnose_connection" {
 			t.Errorf("%s: no full argument", m.Name)
 		}
 		if _, ok := s.Properties["idempotencyKey"]; ok == m.ReadOnly {
@@ -124,7 +124,8 @@ func TestToolDefinitions(t *testing.T) {
 var selfExplaining = map[string]bool{
 	"email": true, "name": true, "phone": true, "description": true, "metadata": true,
 	"address": true, "receiptEmail": true, "cancellationReason": true, "created": true,
-	"full": true, // described once in the server instructions
+	"full":     true, // described once in the server instructions
+	"couponId": true, "trialPeriodDays": true, "quantity": true, "reason": true, "currency": true,
 }
 
 // TestToolsListSize keeps tools/list within its budget: every byte is spent

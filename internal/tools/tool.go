@@ -30,6 +30,7 @@ type Deps struct {
 	Stripe      *stripeapi.Client
 	Currency    string // default currency, lower case
 	AutoCapture bool   // default of stripe_create_payment's capture
+	KeyMode     string // "test", "live" or "sandbox", for diagnoses
 	Logger      *slog.Logger
 }
 
@@ -75,6 +76,10 @@ func Definitions() []Definition {
 	all = append(all, paymentTools()...)
 	all = append(all, customerTools()...)
 	all = append(all, paymentMethodTools()...)
+	all = append(all, subscriptionTools()...)
+	all = append(all, refundTools()...)
+	all = append(all, balanceTools()...)
+	all = append(all, accountTools()...)
 	return all
 }
 

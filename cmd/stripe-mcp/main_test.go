@@ -385,3 +385,52 @@ func TestDoctor(t *testing.T) {
 		})
 	}
 }
+
+// TestSubscriptionManagementFlow runs the design article's "Subscription
+// Management" flow over stdio: customer with a payment method →
+// subscription with a trial → quantity 2 with proration → cancel at period
+// end.
+func TestSubscriptionManagementFlow(t *testing.T) {
+	fake := testutil.NewFakeStripe()
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	cs, _ := connect(t, env(t, "STRIPE_API_KEY="+testutil.TestKey, "STRIPE_API_BASE="+srv.URL))
+
+	customer := call(t, cs, "stripe_create_customer", map[string]any{
+		"email": "subscriber@example.com", "name": "Jane Doe", "paymentMethodId": "pm_card_visa",
+	})
+	cusID := customer["id"].(string)
+	if customer["defaultPaymentMethodId"] == nil {
+		t.Fatalf("customer has no default payment method: %v", customer)
+	}
+
+	sub := call(t, cs, "stripe_create_subscription", map[string]any{
+		"customerId": cusID, "priceId": testutil.FakePriceID, "trialPeriodDays": 14,
+		"metadata": map[string]any{"referralSource": "mcp_demo", "campaignId": "spring_2023"},
+	})
+	subID := sub["id"].(string)
+	if sub["status"] != "trialing" || sub["trialEnd"] == nil || sub["currentPeriodEnd"] == nil {
+		t.Fatalf("subscription: %v", sub)
+	}
+	trialEnd, err := time.Parse(time.RFC3339, sub["trialEnd"].(string))
+	if err != nil || trialEnd.Sub(time.Now()) < 13*24*time.Hour || trialEnd.Sub(time.Now()) > 15*24*time.Hour {
+		t.Fatalf("trial ends %v (%v), want in 14 days", sub["trialEnd"], err)
+	}
+
+	updated := call(t, cs, "stripe_update_subscription", map[string]any{"subscriptionId": subID, "quantity": 2, "proration": true})
+	item := updated["items"].([]any)[0].(map[string]any)
+	if item["quantity"] != float64(2) || item["amountDisplay"] != "$20.00/month" {
+		t.Fatalf("update: %v", updated)
+	}
+	if got := fake.LastProration(); got != "create_prorations" {
+		t.Fatalf("proration_behavior sent: %q", got)
+	}
+
+	canceled := call(t, cs, "stripe_cancel_subscription", map[string]any{"subscriptionId": subID, "cancelAtPeriodEnd": true})
+	if canceled["cancelAtPeriodEnd"] != true || canceled["cancelAt"] != sub["currentPeriodEnd"] || canceled["status"] != "trialing" {
+		t.Fatalf("cancel at period end: %v", canceled)
+	}
+	if got := fake.Object(subID); got["status"] != "trialing" || got["cancel_at_period_end"] != true {
+		t.Fatalf("Stripe holds %v", got)
+	}
+}

@@ -24,6 +24,8 @@ type FakeStripe struct {
 	Requests  int
 	Keys      []string                  // Idempotency-Key of every POST, in order
 	StatusFor func(r *http.Request) int // optional: force a status (e.g. 500) for a request
+
+	lastProration string
 }
 
 type fakeResponse struct {
@@ -31,9 +33,19 @@ type fakeResponse struct {
 	body   []byte
 }
 
-// NewFakeStripe returns an empty fake.
+// FakePriceID is a recurring price the fake knows from the start: $10.00 a
+// month (the design article's example id).
+const FakePriceID = "price_1234567890"
+
+// NewFakeStripe returns a fake holding one recurring price, FakePriceID.
 func NewFakeStripe() *FakeStripe {
-	return &FakeStripe{objects: map[string]map[string]any{}, idem: map[string]fakeResponse{}}
+	f := &FakeStripe{objects: map[string]map[string]any{}, idem: map[string]fakeResponse{}}
+	f.objects[FakePriceID] = map[string]any{
+		"id": FakePriceID, "object": "price", "active": true, "currency": "usd", "unit_amount": int64(1000),
+		"type": "recurring", "product": "prod_fake000001",
+		"recurring": map[string]any{"interval": "month", "interval_count": 1, "usage_type": "licensed"},
+	}
+	return f
 }
 
 // Object returns a copy of a stored object, or nil.
@@ -152,6 +164,16 @@ func (f *FakeStripe) route(r *http.Request) (int, any) {
 		return f.attach(parts[2], form.Get("customer"))
 	case parts[1] == "payment_methods" && len(parts) == 3 && r.Method == "GET":
 		return f.get("payment_method", parts[2])
+	case parts[1] == "subscriptions" && len(parts) == 2 && r.Method == "POST":
+		return f.createSubscription(form)
+	case parts[1] == "subscriptions" && len(parts) == 3 && r.Method == "GET":
+		return f.get("subscription", parts[2])
+	case parts[1] == "subscriptions" && len(parts) == 3 && r.Method == "POST":
+		return f.updateSubscription(parts[2], form)
+	case parts[1] == "subscriptions" && len(parts) == 3 && r.Method == "DELETE":
+		return f.cancelSubscription(parts[2], r.URL.Query(), form)
+	case parts[1] == "prices" && len(parts) == 3 && r.Method == "GET":
+		return f.get("price", parts[2])
 	case parts[1] == "payment_intents" && len(parts) == 2 && r.Method == "POST":
 		return f.createPaymentIntent(form)
 	case parts[1] == "payment_intents" && len(parts) == 3 && r.Method == "GET":
@@ -406,4 +428,126 @@ func nullable(s string) any {
 		return nil
 	}
 	return s
+}
+
+func (f *FakeStripe) createSubscription(form url.Values) (int, any) {
+	cusID := form.Get("customer")
+	cus, ok := f.objects[cusID]
+	if !ok || cus["object"] != "customer" {
+		return f.notFound("customer", cusID)
+	}
+	priceID := form.Get("items[0][price]")
+	price, ok := f.objects[priceID]
+	if !ok || price["object"] != "price" {
+		return f.notFound("price", priceID)
+	}
+	qty := int64(1)
+	if q := form.Get("items[0][quantity]"); q != "" {
+		qty, _ = strconv.ParseInt(q, 10, 64)
+	}
+	now := time.Now().Unix()
+	id := f.newID("sub")
+	sub := map[string]any{
+		"id": id, "object": "subscription", "created": now, "customer": cusID, "livemode": false,
+		"metadata": metadataOf(form), "cancel_at_period_end": false, "cancel_at": nil, "canceled_at": nil,
+		"collection_method": "charge_automatically", "currency": price["currency"], "start_date": now,
+		"trial_start": nil, "trial_end": nil, "discounts": []any{}, "latest_invoice": f.newID("in"),
+	}
+	periodEnd := time.Unix(now, 0).AddDate(0, 1, 0).Unix()
+	switch days := form.Get("trial_period_days"); {
+	case days != "":
+		n, _ := strconv.Atoi(days)
+		sub["status"] = "trialing"
+		sub["trial_start"] = now
+		periodEnd = time.Unix(now, 0).AddDate(0, 0, n).Unix()
+		sub["trial_end"] = periodEnd
+	case cus["invoice_settings"].(map[string]any)["default_payment_method"] != nil:
+		sub["status"] = "active"
+	default:
+		sub["status"] = "incomplete"
+	}
+	if c := form.Get("discounts[0][coupon]"); c != "" {
+		sub["discounts"] = []any{map[string]any{"id": f.newID("di"), "object": "discount", "source": map[string]any{"type": "coupon", "coupon": map[string]any{"id": c, "object": "coupon"}}}}
+	}
+	item := map[string]any{
+		"id": f.newID("si"), "object": "subscription_item", "quantity": qty, "price": price, "subscription": id,
+		"current_period_start": now, "current_period_end": periodEnd, "created": now,
+	}
+	sub["items"] = map[string]any{"object": "list", "data": []any{item}, "has_more": false}
+	f.objects[id] = sub
+	return 200, sub
+}
+
+// LastProration is the proration_behavior of the last subscription update.
+func (f *FakeStripe) LastProration() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lastProration
+}
+
+func (f *FakeStripe) updateSubscription(id string, form url.Values) (int, any) {
+	sub, ok := f.objects[id]
+	if !ok || sub["object"] != "subscription" {
+		return f.notFound("subscription", id)
+	}
+	if sub["status"] == "canceled" {
+		return 400, stripeError("invalid_request_error", "", "", "A canceled subscription can only update its cancellation_details and metadata.", "")
+	}
+	f.lastProration = form.Get("proration_behavior")
+	items := sub["items"].(map[string]any)["data"].([]any)
+	if itemID := form.Get("items[0][id]"); itemID != "" {
+		var item map[string]any
+		for _, it := range items {
+			if it.(map[string]any)["id"] == itemID {
+				item = it.(map[string]any)
+			}
+		}
+		if item == nil {
+			return 400, stripeError("invalid_request_error", "resource_missing", "", "No such subscription item: '"+itemID+"'", "items[0][id]")
+		}
+		if q := form.Get("items[0][quantity]"); q != "" {
+			item["quantity"], _ = strconv.ParseInt(q, 10, 64)
+		}
+		if p := form.Get("items[0][price]"); p != "" {
+			price, ok := f.objects[p]
+			if !ok {
+				return f.notFound("price", p)
+			}
+			item["price"] = price
+		}
+	} else if form.Get("items[0][quantity]") != "" {
+		return 400, stripeError("invalid_request_error", "", "", "items[0][id] is required to change an existing item", "items[0][id]")
+	}
+	md := sub["metadata"].(map[string]any)
+	for k, v := range metadataOf(form) {
+		if v == "" {
+			delete(md, k)
+		} else {
+			md[k] = v
+		}
+	}
+	if v := form.Get("cancel_at_period_end"); v != "" {
+		sub["cancel_at_period_end"] = v == "true"
+		if v == "true" {
+			sub["cancel_at"] = items[0].(map[string]any)["current_period_end"]
+		} else {
+			sub["cancel_at"] = nil
+		}
+	}
+	return 200, sub
+}
+
+func (f *FakeStripe) cancelSubscription(id string, query, form url.Values) (int, any) {
+	sub, ok := f.objects[id]
+	if !ok || sub["object"] != "subscription" {
+		return f.notFound("subscription", id)
+	}
+	if sub["status"] == "canceled" {
+		return 400, stripeError("invalid_request_error", "", "", "This subscription is already canceled.", "")
+	}
+	now := time.Now().Unix()
+	sub["status"] = "canceled"
+	sub["canceled_at"] = now
+	sub["ended_at"] = now
+	return 200, sub
 }

@@ -65,7 +65,9 @@ func (in *updateSubscriptionIn) validate(d *Deps) error {
 	); err != nil {
 		return err
 	}
-	if in.Quantity == 0 && in.PriceID == "" && in.Metadata == nil {
+	// An empty metadata object changes nothing either: Stripe would get a
+	// bare POST.
+	if in.Quantity == 0 && in.PriceID == "" && len(in.Metadata) == 0 {
 		return badInput("nothing to update: give quantity, priceId or metadata")
 	}
 	if in.Proration != nil && in.ProrationBehavior != "" && *in.Proration != (in.ProrationBehavior != "none") {

@@ -37,10 +37,8 @@ func (t *Stdio) Connect(ctx context.Context) (mcp.Connection, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	out := &lockedWriter{w: t.Out}
-	pr, pw := io.Pipe()
-	f := &lineFilter{out: out, pipe: pw, logger: logger}
-	go f.run(t.In)
-	return (&mcp.IOTransport{Reader: pr, Writer: out}).Connect(ctx)
+	f := &lineFilter{in: bufio.NewReaderSize(t.In, 64<<10), closer: t.In, out: out, logger: logger}
+	return (&mcp.IOTransport{Reader: f, Writer: out}).Connect(ctx)
 }
 
 // lockedWriter serialises writes so that error replies written by the filter
@@ -59,81 +57,93 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 
 func (l *lockedWriter) Close() error { return nil }
 
+// lineFilter is the reader the SDK decodes from: it reads stdin a line at a
+// time, in the SDK's own reading goroutine, answers lines that are not
+// JSON-RPC messages itself, and hands on only those that are.
 type lineFilter struct {
-	out    *lockedWriter
-	pipe   *io.PipeWriter
-	logger *slog.Logger
+	in      *bufio.Reader
+	closer  io.Reader
+	out     *lockedWriter
+	logger  *slog.Logger
+	pending []byte // the rest of the current line, for the next Read
+	line    []byte
 	// batchOK is whether the client's protocol version still has JSON-RPC
 	// batches (2025-03-26 and older); the SDK ends the session on a batch
 	// otherwise, so the filter answers it instead.
 	batchOK bool
 }
 
-func (f *lineFilter) run(in io.Reader) {
-	r := bufio.NewReaderSize(in, 64<<10)
-	var line []byte
+func (f *lineFilter) Read(p []byte) (int, error) {
+	for len(f.pending) == 0 {
+		line, err := f.next()
+		if err != nil {
+			return 0, err
+		}
+		if f.accept(line) {
+			f.pending = append(line, '\n')
+		}
+	}
+	n := copy(p, f.pending)
+	f.pending = f.pending[n:]
+	return n, nil
+}
+
+// Close closes stdin when it can be closed, so that a pending read ends.
+func (f *lineFilter) Close() error {
+	if c, ok := f.closer.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
+
+// next returns the next non-empty line, without its newline, refusing lines
+// longer than MaxLineBytes. At the end of input it returns io.EOF.
+func (f *lineFilter) next() ([]byte, error) {
 	for {
-		chunk, err := r.ReadSlice('\n')
-		line = append(line, chunk...)
-		full := errors.Is(err, bufio.ErrBufferFull)
-		if len(line) > MaxLineBytes {
-			f.reply(nil, jsonrpc.CodeInvalidRequest, "Invalid Request: message larger than 4 MiB")
-			line = line[:0]
-			if full {
-				if derr := discardLine(r); derr != nil {
-					f.pipe.Close()
-					return
+		f.line = f.line[:0]
+		tooLong := false
+		for {
+			chunk, err := f.in.ReadSlice('\n')
+			if !tooLong {
+				f.line = append(f.line, chunk...)
+				if len(f.line) > MaxLineBytes {
+					tooLong = true
+					f.line = f.line[:0]
 				}
 			}
-			continue
-		}
-		if full {
-			continue
-		}
-		if len(line) > 0 {
-			if werr := f.handle(line); werr != nil {
-				f.pipe.CloseWithError(werr)
-				return
+			if errors.Is(err, bufio.ErrBufferFull) {
+				continue
 			}
-			line = line[:0]
-		}
-		if err != nil {
-			// EOF: stdin closed; the session ends cleanly.
-			f.pipe.Close()
-			return
-		}
-	}
-}
-
-func discardLine(r *bufio.Reader) error {
-	for {
-		_, err := r.ReadSlice('\n')
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, bufio.ErrBufferFull) {
-			return err
+			if tooLong {
+				f.reply(nil, jsonrpc.CodeInvalidRequest, "Invalid Request: message larger than 4 MiB")
+				break
+			}
+			line := bytes.TrimSpace(f.line)
+			if len(line) > 0 {
+				return line, nil
+			}
+			if err != nil {
+				return nil, io.EOF
+			}
+			break
 		}
 	}
 }
 
-// handle forwards one line to the SDK, or answers it with an error.
-func (f *lineFilter) handle(line []byte) error {
-	line = bytes.TrimSpace(line)
-	if len(line) == 0 {
-		return nil
-	}
+// accept reports whether line goes on to the SDK; when it does not, it has
+// been answered with a JSON-RPC error.
+func (f *lineFilter) accept(line []byte) bool {
 	if !json.Valid(line) {
 		f.logger.Warn("stdio: unparseable line answered with a parse error", "bytes", len(line))
 		f.reply(nil, jsonrpc.CodeParseError, "Parse error: the line is not valid JSON")
-		return nil
+		return false
 	}
 	switch line[0] {
 	case '{':
 		msg, err := jsonrpc.DecodeMessage(line)
 		if err != nil {
 			f.reply(idOf(line), jsonrpc.CodeInvalidRequest, "Invalid Request: "+err.Error())
-			return nil
+			return false
 		}
 		if req, ok := msg.(*jsonrpc.Request); ok && req.Method == "initialize" {
 			var p struct {
@@ -145,14 +155,13 @@ func (f *lineFilter) handle(line []byte) error {
 	case '[':
 		if err := f.checkBatch(line); err != nil {
 			f.reply(nil, jsonrpc.CodeInvalidRequest, "Invalid Request: "+err.Error())
-			return nil
+			return false
 		}
 	default:
 		f.reply(nil, jsonrpc.CodeInvalidRequest, "Invalid Request: a message must be a JSON object")
-		return nil
+		return false
 	}
-	_, err := f.pipe.Write(append(line, '\n'))
-	return err
+	return true
 }
 
 func (f *lineFilter) checkBatch(line []byte) error {

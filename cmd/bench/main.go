@@ -1,0 +1,292 @@
+// Command bench measures stripe-mcp against the targets in the README: time
+// from process start to the initialize response, peak memory of a stdio
+// session, the size of tools/list and of results, and the overhead a tool
+// call adds over calling Stripe directly. Every figure is reported next to a
+// baseline measured in the same run.
+//
+//	go run ./cmd/bench [-n 40] [-calls 200]
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/stripe/stripe-go/v85"
+
+	"github.com/stripe-mcp/stripe-mcp/internal/sandbox"
+	"github.com/stripe-mcp/stripe-mcp/internal/stripeapi"
+)
+
+const key = "sk_test_0123456789abcdefghijklmnopqrstuv"
+
+func main() {
+	n := flag.Int("n", 40, "process starts to time")
+	calls := flag.Int("calls", 200, "tool calls to time")
+	binary := flag.String("binary", "", "stripe-mcp binary (default: build one)")
+	flag.Parse()
+	log.SetFlags(0)
+
+	// stripe-mock prints every request on stdout; the report gets its own
+	// handle and the process's stdout goes to /dev/null.
+	out := reserveStdout()
+
+	bin := *binary
+	if bin == "" {
+		dir, err := os.MkdirTemp("", "stripe-mcp-bench")
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer os.RemoveAll(dir)
+		bin = filepath.Join(dir, "stripe-mcp")
+		build := exec.Command("go", "build", "-trimpath", "-o", bin, "./cmd/stripe-mcp")
+		build.Stderr = os.Stderr
+		if err := build.Run(); err != nil {
+			log.Fatalf("building stripe-mcp: %v", err)
+		}
+	}
+	h, err := sandbox.Handler()
+	if err != nil {
+		log.Fatal(err)
+	}
+	mock := httptest.NewServer(h)
+	defer mock.Close()
+	env := append(os.Environ(), "STRIPE_API_KEY="+key, "STRIPE_API_BASE="+mock.URL, "STRIPE_MCP_DATA_DIR="+os.TempDir())
+
+	r := &report{w: out}
+	r.head("stripe-mcp bench — %s/%s, %d CPU, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), time.Now().UTC().Format(time.RFC3339))
+
+	// 1. Start-up: process start → initialize response, against the floor of
+	// starting the same binary to print its version.
+	floor := timeStarts(*n, func() time.Duration { return startVersion(bin, env) })
+	init := timeStarts(*n, func() time.Duration { return startInitialize(bin, env) })
+	r.line("start → initialize response", "median %.2f ms (p90 %.2f ms)", ms(median(init)), ms(pct(init, 90)))
+	r.line("  baseline: start → exit of `stripe-mcp --version`", "median %.2f ms; initialize costs %.2fx the bare process start", ms(median(floor)), float64(median(init))/float64(median(floor)))
+	r.target("median ≤ 10 ms", ms(median(init)) <= 10)
+
+	// 2. A stdio session making 100 calls: peak RSS.
+	cs, cmd := connect(bin, env)
+	cus := structured(call(cs, "stripe_create_customer", map[string]any{"email": "jane@example.com", "name": "Jane Doe"}))
+	cusID, _ := cus["id"].(string)
+	for i := 0; i < 100; i++ {
+		switch i % 4 {
+		case 0:
+			call(cs, "stripe_get_customer", map[string]any{"customerId": cusID})
+		case 1:
+			call(cs, "stripe_list_payments", map[string]any{"limit": 10})
+		case 2:
+			call(cs, "stripe_create_payment", map[string]any{"amount": 2500, "customerId": cusID})
+		case 3:
+			call(cs, "stripe_get_balance", map[string]any{"detailed": true})
+		}
+	}
+	peak := peakRSS(cmd.Process.Pid)
+	floorRSS := versionRSS(bin, env)
+	r.line("peak RSS, stdio session with 100 calls", "%.1f MB", float64(peak)/1024)
+	r.line("  baseline: peak RSS of `stripe-mcp --version`", "%.1f MB; the session uses %.2fx", float64(floorRSS)/1024, float64(peak)/float64(max(floorRSS, 1)))
+	r.target("≤ 20 MB", peak > 0 && peak <= 20*1024)
+
+	// 3. Sizes: tools/list per tool, and a customer result against the raw
+	// Stripe customer.
+	tl, err := cs.ListTools(context.Background(), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	b, _ := json.Marshal(tl)
+	r.line("tools/list", "%d tools, %d bytes, %d bytes per tool", len(tl.Tools), len(b), len(b)/len(tl.Tools))
+	r.target("≤ 700 bytes per tool", len(b)/len(tl.Tools) <= 700)
+	compact := call(cs, "stripe_create_customer", map[string]any{"email": "jane@example.com", "name": "Jane Doe", "phone": "+15555555555", "description": "New customer from MCP integration"})
+	raw := call(cs, "stripe_create_customer", map[string]any{"email": "jane@example.com", "name": "Jane Doe", "phone": "+15555555555", "description": "New customer from MCP integration", "full": true})
+	cb, _ := json.Marshal(compact.StructuredContent)
+	rb, _ := json.Marshal(raw.StructuredContent)
+	r.line("stripe_create_customer result", "%d bytes against %d bytes of the raw customer: %.0f%%", len(cb), len(rb), 100*float64(len(cb))/float64(len(rb)))
+	r.line("  kept", "%s", cb)
+	r.target("≤ 25 % of the raw customer", float64(len(cb)) <= 0.25*float64(len(rb)))
+
+	// 4. MCP overhead: the same retrieval through a tool over stdio and
+	// directly with stripe-go, interleaved, against the same stripe-mock.
+	sc, err := stripeapi.New(stripeapi.Options{Key: key, BaseURL: mock.URL})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	var direct, viaMCP []time.Duration
+	for i := 0; i < *calls+20; i++ {
+		t0 := time.Now()
+		if _, err := sc.V1Customers.Retrieve(ctx, cusID, &stripe.CustomerRetrieveParams{}); err != nil {
+			log.Fatal(err)
+		}
+		t1 := time.Now()
+		call(cs, "stripe_get_customer", map[string]any{"customerId": cusID})
+		t2 := time.Now()
+		if i >= 20 { // warm-up
+			direct = append(direct, t1.Sub(t0))
+			viaMCP = append(viaMCP, t2.Sub(t1))
+		}
+	}
+	over := median(viaMCP) - median(direct)
+	r.line("stripe_get_customer over stdio", "median %.3f ms", ms(median(viaMCP)))
+	r.line("  baseline: the same stripe-go call made directly", "median %.3f ms; MCP adds %.3f ms (%.2fx)", ms(median(direct)), ms(over), float64(median(viaMCP))/float64(median(direct)))
+	r.target("overhead ≤ 0.25 ms", ms(over) <= 0.25)
+
+	cs.Close()
+	cmd.Wait()
+	fmt.Fprintf(out, "\n%d of %d targets met\n", r.met, r.targets)
+	if r.met != r.targets {
+		os.Exit(1)
+	}
+}
+
+type report struct {
+	w            io.Writer
+	met, targets int
+}
+
+func (r *report) head(f string, a ...any) { fmt.Fprintf(r.w, f+"\n\n", a...) }
+func (r *report) line(what, f string, a ...any) {
+	fmt.Fprintf(r.w, "%-52s %s\n", what, fmt.Sprintf(f, a...))
+}
+func (r *report) target(what string, ok bool) {
+	r.targets++
+	mark := "MISSED"
+	if ok {
+		r.met++
+		mark = "met"
+	}
+	fmt.Fprintf(r.w, "%-52s target %s: %s\n\n", "", what, mark)
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func median(d []time.Duration) time.Duration { return pct(d, 50) }
+
+func pct(d []time.Duration, p int) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[(len(s)-1)*p/100]
+}
+
+func timeStarts(n int, f func() time.Duration) []time.Duration {
+	f() // warm the page cache
+	out := make([]time.Duration, n)
+	for i := range out {
+		out[i] = f()
+	}
+	return out
+}
+
+func startVersion(bin string, env []string) time.Duration {
+	cmd := exec.Command(bin, "--version")
+	cmd.Env = env
+	t0 := time.Now()
+	if err := cmd.Run(); err != nil {
+		log.Fatal(err)
+	}
+	return time.Since(t0)
+}
+
+const initLine = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}` + "\n"
+
+// startInitialize starts the server, sends initialize and times until the
+// response line arrives.
+func startInitialize(bin string, env []string) time.Duration {
+	cmd := exec.Command(bin)
+	cmd.Env = env
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	t0 := time.Now()
+	if err := cmd.Start(); err != nil {
+		log.Fatal(err)
+	}
+	io.WriteString(stdin, initLine)
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	d := time.Since(t0)
+	if err != nil || !strings.Contains(line, `"id":1`) {
+		log.Fatalf("initialize: %q %v", line, err)
+	}
+	stdin.Close()
+	cmd.Wait()
+	return d
+}
+
+func connect(bin string, env []string) (*mcp.ClientSession, *exec.Cmd) {
+	cmd := exec.Command(bin)
+	cmd.Env = env
+	client := mcp.NewClient(&mcp.Implementation{Name: "bench", Version: "1"}, nil)
+	cs, err := client.Connect(context.Background(), &mcp.CommandTransport{Command: cmd}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return cs, cmd
+}
+
+func call(cs *mcp.ClientSession, name string, args map[string]any) *mcp.CallToolResult {
+	res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: name, Arguments: args})
+	if err != nil {
+		log.Fatalf("%s: %v", name, err)
+	}
+	if res.IsError {
+		b, _ := json.Marshal(res.Content)
+		log.Fatalf("%s: %s", name, b)
+	}
+	return res
+}
+
+func structured(res *mcp.CallToolResult) map[string]any {
+	var m map[string]any
+	b, _ := json.Marshal(res.StructuredContent)
+	json.Unmarshal(b, &m)
+	return m
+}
+
+// peakRSS reads VmHWM (peak resident set, KiB) of a live process; 0 where
+// /proc is not available.
+func peakRSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmHWM:") {
+			f := strings.Fields(l)
+			if len(f) >= 2 {
+				n, _ := strconv.ParseInt(f[1], 10, 64)
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+// versionRSS is the peak RSS of the binary doing nothing but starting: it
+// waits on a stdin that never sends initialize, so the process is measured
+// after start-up work, before any session work.
+func versionRSS(bin string, env []string) int64 {
+	cmd := exec.Command(bin)
+	cmd.Env = env
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		log.Fatal(err)
+	}
+	io.WriteString(stdin, initLine)
+	bufio.NewReader(stdout).ReadString('\n')
+	rss := peakRSS(cmd.Process.Pid)
+	stdin.Close()
+	cmd.Wait()
+	return rss
+}

@@ -36,10 +36,16 @@ const key = "sk_test_0123456789abcdefghijklmnopqrstuv"
 
 func main() {
 	n := flag.Int("n", 40, "process starts to time")
-	calls := flag.Int("calls", 200, "tool calls to time")
+	calls := flag.Int("calls", 500, "tool calls to time")
 	binary := flag.String("binary", "", "stripe-mcp binary (default: build one)")
+	serveMock := flag.Bool("serve-mock", false, "internal: serve stripe-mock on a loopback port, print its URL, exit when stdin closes")
+	serverEnv := flag.String("server-env", "", "extra environment for the server, space-separated NAME=VALUE pairs (e.g. GOGC=200)")
 	flag.Parse()
 	log.SetFlags(0)
+	if *serveMock {
+		runMock()
+		return
+	}
 
 	// stripe-mock prints every request on stdout; the report gets its own
 	// handle and the process's stdout goes to /dev/null.
@@ -59,13 +65,12 @@ func main() {
 			log.Fatalf("building stripe-mcp: %v", err)
 		}
 	}
-	h, err := sandbox.Handler()
-	if err != nil {
-		log.Fatal(err)
-	}
-	mock := httptest.NewServer(h)
-	defer mock.Close()
-	env := append(os.Environ(), "STRIPE_API_KEY="+key, "STRIPE_API_BASE="+mock.URL, "STRIPE_MCP_DATA_DIR="+os.TempDir())
+	// stripe-mock runs in a process of its own, as Stripe is remote: neither
+	// the server nor the direct baseline shares a process with it.
+	mockURL, stopMock := startMock()
+	defer stopMock()
+	env := append(os.Environ(), "STRIPE_API_KEY="+key, "STRIPE_API_BASE="+mockURL, "STRIPE_MCP_DATA_DIR="+os.TempDir())
+	env = append(env, strings.Fields(*serverEnv)...)
 
 	r := &report{w: out}
 	r.head("stripe-mcp bench — %s/%s, %d CPU, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), time.Now().UTC().Format(time.RFC3339))
@@ -109,20 +114,23 @@ func main() {
 	b, _ := json.Marshal(tl)
 	r.line("tools/list", "%d tools, %d bytes, %d bytes per tool", len(tl.Tools), len(b), len(b)/len(tl.Tools))
 	r.target("≤ 700 bytes per tool", len(b)/len(tl.Tools) <= 700)
-	compact := call(cs, "stripe_create_customer", map[string]any{"email": "jane@example.com", "name": "Jane Doe", "phone": "+15555555555", "description": "New customer from MCP integration"})
-	raw := call(cs, "stripe_create_customer", map[string]any{"email": "jane@example.com", "name": "Jane Doe", "phone": "+15555555555", "description": "New customer from MCP integration", "full": true})
-	cb, _ := json.Marshal(compact.StructuredContent)
-	rb, _ := json.Marshal(raw.StructuredContent)
+	compactRes := call(cs, "stripe_create_customer", map[string]any{"email": "jane@example.com", "name": "Jane Doe", "phone": "+15555555555", "description": "New customer from MCP integration"})
+	fullRes := call(cs, "stripe_create_customer", map[string]any{"email": "jane@example.com", "name": "Jane Doe", "phone": "+15555555555", "description": "New customer from MCP integration", "full": true})
+	cb, _ := json.Marshal(compactRes.StructuredContent)
+	rb, _ := json.Marshal(fullRes.StructuredContent)
 	r.line("stripe_create_customer result", "%d bytes against %d bytes of the raw customer: %.0f%%", len(cb), len(rb), 100*float64(len(cb))/float64(len(rb)))
 	r.line("  kept", "%s", cb)
 	r.target("≤ 25 % of the raw customer", float64(len(cb)) <= 0.25*float64(len(rb)))
 
 	// 4. MCP overhead: the same retrieval through a tool over stdio and
-	// directly with stripe-go, interleaved, against the same stripe-mock.
-	sc, err := stripeapi.New(stripeapi.Options{Key: key, BaseURL: mock.URL})
+	// directly with stripe-go, interleaved, against the same stripe-mock. The
+	// stdio client is a bare line reader and writer, so that what is
+	// measured is the server, not a client library.
+	sc, err := stripeapi.New(stripeapi.Options{Key: key, BaseURL: mockURL})
 	if err != nil {
 		log.Fatal(err)
 	}
+	raw := startRaw(bin, env)
 	ctx := context.Background()
 	var direct, viaMCP []time.Duration
 	for i := 0; i < *calls+20; i++ {
@@ -131,13 +139,14 @@ func main() {
 			log.Fatal(err)
 		}
 		t1 := time.Now()
-		call(cs, "stripe_get_customer", map[string]any{"customerId": cusID})
+		raw.call(i+10, "stripe_get_customer", `{"customerId":"`+cusID+`"}`)
 		t2 := time.Now()
 		if i >= 20 { // warm-up
 			direct = append(direct, t1.Sub(t0))
 			viaMCP = append(viaMCP, t2.Sub(t1))
 		}
 	}
+	raw.close()
 	over := median(viaMCP) - median(direct)
 	r.line("stripe_get_customer over stdio", "median %.3f ms", ms(median(viaMCP)))
 	r.line("  baseline: the same stripe-go call made directly", "median %.3f ms; MCP adds %.3f ms (%.2fx)", ms(median(direct)), ms(over), float64(median(viaMCP))/float64(median(direct)))
@@ -206,6 +215,7 @@ const initLine = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"proto
 func startInitialize(bin string, env []string) time.Duration {
 	cmd := exec.Command(bin)
 	cmd.Env = env
+	cmd.Stderr = os.Stderr
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	t0 := time.Now()
@@ -289,4 +299,72 @@ func versionRSS(bin string, env []string) int64 {
 	stdin.Close()
 	cmd.Wait()
 	return rss
+}
+
+// rawClient speaks JSON-RPC lines to a server process.
+type rawClient struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Reader
+}
+
+func startRaw(bin string, env []string) *rawClient {
+	cmd := exec.Command(bin)
+	cmd.Env = env
+	cmd.Stderr = os.Stderr
+	in, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		log.Fatal(err)
+	}
+	c := &rawClient{cmd: cmd, in: in, out: bufio.NewReaderSize(stdout, 1<<16)}
+	io.WriteString(in, initLine)
+	c.out.ReadString('\n')
+	io.WriteString(in, `{"jsonrpc":"2.0","method":"notifications/initialized"}`+"\n")
+	return c
+}
+
+func (c *rawClient) call(id int, tool, args string) {
+	io.WriteString(c.in, `{"jsonrpc":"2.0","id":`+strconv.Itoa(id)+`,"method":"tools/call","params":{"name":"`+tool+`","arguments":`+args+`}}`+"\n")
+	line, err := c.out.ReadString('\n')
+	if err != nil || !strings.Contains(line, `"id":`+strconv.Itoa(id)+`,`) || strings.Contains(line, `"isError":true`) {
+		log.Fatalf("%s: %q %v", tool, line, err)
+	}
+}
+
+func (c *rawClient) close() {
+	c.in.Close()
+	c.cmd.Wait()
+}
+
+// startMock runs this program again as a stripe-mock server.
+func startMock() (string, func()) {
+	self, err := os.Executable()
+	if err != nil {
+		log.Fatal(err)
+	}
+	cmd := exec.Command(self, "-serve-mock")
+	cmd.Stderr = os.Stderr
+	in, _ := cmd.StdinPipe()
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		log.Fatal(err)
+	}
+	url, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		log.Fatalf("stripe-mock: %v", err)
+	}
+	return strings.TrimSpace(url), func() { in.Close(); cmd.Wait() }
+}
+
+func runMock() {
+	out := reserveStdout()
+	h, err := sandbox.Handler()
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	fmt.Fprintln(out, srv.URL)
+	io.Copy(io.Discard, os.Stdin)
+	srv.Close()
 }

@@ -175,6 +175,7 @@ func runStdio(cmd *cobra.Command, g *globalFlags, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	limitMemory()
 	// From here on nothing but the protocol may reach stdout: the transport
 	// gets its own handle on it, and anything else that writes to stdout (a
 	// library's stray print, stripe-mock's request lines) goes to stderr.
@@ -213,4 +214,13 @@ func refuseUnenforced(cfg *config.Config) error {
 		return fmt.Errorf("%s: set, but this build does not enforce it yet; refusing to serve rather than ignore a safety limit (remove the setting to run without it)", strings.Join(keys, ", "))
 	}
 	return nil
+}
+
+// limitMemory keeps a stdio server lean: it serves one assistant session
+// with a live heap of a few megabytes, so the collector runs when the heap
+// has grown by half (GOGC=50) rather than doubled. GOGC overrides it.
+func limitMemory() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
 }

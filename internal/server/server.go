@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -71,9 +72,35 @@ func New(o Options) (*Server, error) {
 	tracker := session.NewTracker(o.Identify)
 	// Outermost first: every request gets its session, then panics anywhere
 	// below are recovered.
-	s.AddReceivingMiddleware(tracker.Middleware, recoverPanics(o.Logger))
+	s.AddReceivingMiddleware(tracker.Middleware, logCalls(o.Logger), recoverPanics(o.Logger))
 	registry.Register(s, selected)
 	return &Server{MCP: s, Sessions: tracker, Tools: selected}, nil
+}
+
+// logCalls logs every tool call at debug level with its duration.
+func logCalls(logger *slog.Logger) mcp.Middleware {
+	return func(next mcp.MethodHandler) mcp.MethodHandler {
+		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+			ct, ok := req.(*mcp.CallToolRequest)
+			if !ok || !logger.Enabled(ctx, slog.LevelDebug) {
+				return next(ctx, method, req)
+			}
+			start := time.Now()
+			res, err := next(ctx, method, req)
+			outcome := "ok"
+			if err != nil {
+				outcome = "protocol error"
+			} else if r, ok := res.(*mcp.CallToolResult); ok && r.IsError {
+				outcome = "error result"
+			}
+			attrs := []any{"tool", ct.Params.Name, "outcome", outcome, "duration", time.Since(start)}
+			if info := session.From(ctx); info != nil {
+				attrs = append(attrs, "session", info.ID)
+			}
+			logger.Debug("tool call", attrs...)
+			return res, err
+		}
+	}
 }
 
 // recoverPanics turns a handler panic into an error result (tools) or an

@@ -227,7 +227,7 @@ func (h *handler[In]) schema() (*jsonschema.Resolved, error) {
 }
 
 func (h *handler[In]) handle(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-	args, err := decodeArguments(req.Params.Arguments)
+	raw, args, err := decodeArguments(req.Params.Arguments)
 	if err != nil {
 		return inputError(err), nil
 	}
@@ -244,9 +244,10 @@ func (h *handler[In]) handle(ctx context.Context, req *mcp.CallToolRequest) (*mc
 	if err := resolved.Validate(args); err != nil {
 		return inputError(schemaError(err)), nil
 	}
+	// The arguments passed the schema; decode the same bytes into the typed
+	// input (a null leaves its field unset, as the map dropped it).
 	var in In
-	b, _ := json.Marshal(args)
-	dec := json.NewDecoder(bytes.NewReader(b))
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
 		return inputError(err), nil
@@ -370,13 +371,12 @@ func jsonResult(v any) (*mcp.CallToolResult, error) {
 	}, nil
 }
 
-// decodeArguments reads tools/call arguments into a map, dropping nulls
-// (models send null for "not given").
-func decodeArguments(a any) (map[string]any, error) {
+// decodeArguments reads tools/call arguments: their bytes, and a map of them
+// without nulls (models send null for "not given").
+func decodeArguments(a any) ([]byte, map[string]any, error) {
 	var raw []byte
 	switch v := a.(type) {
 	case nil:
-		return map[string]any{}, nil
 	case json.RawMessage:
 		raw = v
 	case []byte:
@@ -384,22 +384,22 @@ func decodeArguments(a any) (map[string]any, error) {
 	default:
 		var err error
 		if raw, err = json.Marshal(v); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
-		return map[string]any{}, nil
+	if t := bytes.TrimSpace(raw); len(t) == 0 || string(t) == "null" {
+		return []byte("{}"), map[string]any{}, nil
 	}
 	var args map[string]any
 	if err := json.Unmarshal(raw, &args); err != nil {
-		return nil, errors.New("arguments must be a JSON object")
+		return nil, nil, errors.New("arguments must be a JSON object")
 	}
 	for k, v := range args {
 		if v == nil {
 			delete(args, k)
 		}
 	}
-	return args, nil
+	return raw, args, nil
 }
 
 // findCardNumber returns the argument path of the first string that

@@ -8,9 +8,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"sync"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -23,7 +23,9 @@ const MaxLineBytes = 4 << 20
 // Stdio is newline-delimited JSON-RPC over a reader and a writer. Unlike the
 // SDK's stdio transport, a malformed line does not end the session: it gets
 // a JSON-RPC error reply (-32700 for unparseable JSON, -32600 for JSON that
-// is not a JSON-RPC message) and the next line is read.
+// is not a JSON-RPC message) and the next line is read. Messages are decoded
+// here with the standard library, which allocates a fraction of what the
+// SDK's decoder does per message.
 type Stdio struct {
 	In     io.Reader
 	Out    io.Writer
@@ -31,199 +33,329 @@ type Stdio struct {
 }
 
 // Connect implements mcp.Transport.
-func (t *Stdio) Connect(ctx context.Context) (mcp.Connection, error) {
+func (t *Stdio) Connect(context.Context) (mcp.Connection, error) {
 	logger := t.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	out := &lockedWriter{w: t.Out}
-	f := &lineFilter{in: bufio.NewReaderSize(t.In, 64<<10), closer: t.In, out: out, logger: logger}
-	return (&mcp.IOTransport{Reader: f, Writer: out}).Connect(ctx)
+	c := &stdioConn{
+		out:      t.Out,
+		in:       t.In,
+		logger:   logger,
+		incoming: make(chan incoming),
+		closed:   make(chan struct{}),
+	}
+	go c.readLoop(bufio.NewReaderSize(t.In, 64<<10))
+	return c, nil
 }
 
-// lockedWriter serialises writes so that error replies written by the filter
-// never interleave with the SDK's messages. The SDK writes each message,
-// newline included, in one Write call.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+type incoming struct {
+	msgs []jsonrpc.Message
+	err  error
 }
 
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
+// stdioConn is an mcp.Connection over newline-delimited JSON.
+type stdioConn struct {
+	in       io.Reader
+	logger   *slog.Logger
+	incoming chan incoming
+	queue    []jsonrpc.Message // the rest of a batch, for the next Reads
+
+	writeMu sync.Mutex
+	out     io.Writer
+	batches map[any]*batch // request id → the batch it came in
+
+	closeOnce sync.Once
+	closed    chan struct{}
 }
 
-func (l *lockedWriter) Close() error { return nil }
-
-// lineFilter is the reader the SDK decodes from: it reads stdin a line at a
-// time, in the SDK's own reading goroutine, answers lines that are not
-// JSON-RPC messages itself, and hands on only those that are.
-type lineFilter struct {
-	in      *bufio.Reader
-	closer  io.Reader
-	out     *lockedWriter
-	logger  *slog.Logger
-	pending []byte // the rest of the current line, for the next Read
-	line    []byte
-	// batchOK is whether the client's protocol version still has JSON-RPC
-	// batches (2025-03-26 and older); the SDK ends the session on a batch
-	// otherwise, so the filter answers it instead.
-	batchOK bool
+// batch collects the responses to the requests of one incoming batch
+// (protocol 2025-03-26 and older); the reply goes out when all are in.
+type batch struct {
+	pending   int
+	responses []*jsonrpc.Response
+	index     map[any]int
 }
 
-func (f *lineFilter) Read(p []byte) (int, error) {
-	for len(f.pending) == 0 {
-		line, err := f.next()
-		if err != nil {
-			return 0, err
+func (c *stdioConn) SessionID() string { return "" }
+
+func (c *stdioConn) Read(ctx context.Context) (jsonrpc.Message, error) {
+	if len(c.queue) > 0 {
+		m := c.queue[0]
+		c.queue = c.queue[1:]
+		return m, nil
+	}
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-c.closed:
+		return nil, io.EOF
+	case in := <-c.incoming:
+		if in.err != nil {
+			return nil, in.err
 		}
-		if f.accept(line) {
-			f.pending = append(line, '\n')
+		c.queue = in.msgs[1:]
+		return in.msgs[0], nil
+	}
+}
+
+func (c *stdioConn) Write(ctx context.Context, msg jsonrpc.Message) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	if resp, ok := msg.(*jsonrpc.Response); ok && c.batches != nil {
+		if b, ok := c.batches[resp.ID.Raw()]; ok {
+			delete(c.batches, resp.ID.Raw())
+			b.responses[b.index[resp.ID.Raw()]] = resp
+			if b.pending--; b.pending > 0 {
+				return nil
+			}
+			parts := make([]json.RawMessage, len(b.responses))
+			for i, r := range b.responses {
+				data, err := jsonrpc.EncodeMessage(r)
+				if err != nil {
+					return err
+				}
+				parts[i] = data
+			}
+			data, err := json.Marshal(parts)
+			if err != nil {
+				return err
+			}
+			return c.writeLine(data)
 		}
 	}
-	n := copy(p, f.pending)
-	f.pending = f.pending[n:]
-	return n, nil
+	data, err := jsonrpc.EncodeMessage(msg)
+	if err != nil {
+		return fmt.Errorf("encoding a message: %w", err)
+	}
+	return c.writeLine(data)
 }
 
-// Close closes stdin when it can be closed, so that a pending read ends.
-func (f *lineFilter) Close() error {
-	if c, ok := f.closer.(io.Closer); ok {
-		return c.Close()
-	}
+// writeLine writes one message and its newline in a single Write; the
+// caller holds writeMu.
+func (c *stdioConn) writeLine(data []byte) error {
+	_, err := c.out.Write(append(data, '\n'))
+	return err
+}
+
+func (c *stdioConn) Close() error {
+	c.closeOnce.Do(func() {
+		close(c.closed)
+		if cl, ok := c.in.(io.Closer); ok {
+			cl.Close()
+		}
+	})
 	return nil
 }
 
-// next returns the next non-empty line, without its newline, refusing lines
-// longer than MaxLineBytes. At the end of input it returns io.EOF.
-func (f *lineFilter) next() ([]byte, error) {
+// readLoop reads lines until the input ends, answering the ones that are not
+// JSON-RPC messages and handing the others to Read.
+func (c *stdioConn) readLoop(r *bufio.Reader) {
+	var (
+		line    []byte
+		batchOK bool // whether the client's protocol still has batches
+	)
+	deliver := func(in incoming) bool {
+		select {
+		case c.incoming <- in:
+			return true
+		case <-c.closed:
+			return false
+		}
+	}
 	for {
-		f.line = f.line[:0]
+		line = line[:0]
 		tooLong := false
+		var err error
 		for {
-			chunk, err := f.in.ReadSlice('\n')
+			var chunk []byte
+			chunk, err = r.ReadSlice('\n')
 			if !tooLong {
-				f.line = append(f.line, chunk...)
-				if len(f.line) > MaxLineBytes {
-					tooLong = true
-					f.line = f.line[:0]
+				line = append(line, chunk...)
+				if len(line) > MaxLineBytes {
+					tooLong, line = true, line[:0]
 				}
 			}
-			if errors.Is(err, bufio.ErrBufferFull) {
-				continue
-			}
-			if tooLong {
-				f.reply(nil, jsonrpc.CodeInvalidRequest, "Invalid Request: message larger than 4 MiB")
+			if !errors.Is(err, bufio.ErrBufferFull) {
 				break
 			}
-			line := bytes.TrimSpace(f.line)
-			if len(line) > 0 {
-				return line, nil
+		}
+		if tooLong {
+			c.reply(nil, jsonrpc.CodeInvalidRequest, "Invalid Request: message larger than 4 MiB")
+		} else if trimmed := bytes.TrimSpace(line); len(trimmed) > 0 {
+			msgs := c.decodeLine(trimmed, &batchOK)
+			if len(msgs) > 0 && !deliver(incoming{msgs: msgs}) {
+				return
 			}
-			if err != nil {
-				return nil, io.EOF
-			}
-			break
+		}
+		if err != nil {
+			// End of input: the client has gone; the session ends cleanly.
+			deliver(incoming{err: io.EOF})
+			return
 		}
 	}
 }
 
-// accept reports whether line goes on to the SDK; when it does not, it has
-// been answered with a JSON-RPC error.
-func (f *lineFilter) accept(line []byte) bool {
+// decodeLine returns the messages of one line, or nil after answering a line
+// that holds none.
+func (c *stdioConn) decodeLine(line []byte, batchOK *bool) []jsonrpc.Message {
 	if !json.Valid(line) {
-		f.logger.Warn("stdio: unparseable line answered with a parse error", "bytes", len(line))
-		f.reply(nil, jsonrpc.CodeParseError, "Parse error: the line is not valid JSON")
-		return false
+		c.logger.Warn("stdio: unparseable line answered with a parse error", "bytes", len(line))
+		c.reply(nil, jsonrpc.CodeParseError, "Parse error: the line is not valid JSON")
+		return nil
 	}
 	switch line[0] {
 	case '{':
-		msg, err := jsonrpc.DecodeMessage(line)
+		msg, err := decodeMessage(line)
 		if err != nil {
-			f.reply(idOf(line), jsonrpc.CodeInvalidRequest, "Invalid Request: "+err.Error())
-			return false
+			c.reply(idOf(line), jsonrpc.CodeInvalidRequest, "Invalid Request: "+err.Error())
+			return nil
 		}
 		if req, ok := msg.(*jsonrpc.Request); ok && req.Method == "initialize" {
 			var p struct {
 				ProtocolVersion string `json:"protocolVersion"`
 			}
 			_ = json.Unmarshal(req.Params, &p)
-			f.batchOK = p.ProtocolVersion != "" && p.ProtocolVersion < "2025-06-18"
+			*batchOK = p.ProtocolVersion != "" && p.ProtocolVersion < "2025-06-18"
 		}
+		return []jsonrpc.Message{msg}
 	case '[':
-		if err := f.checkBatch(line); err != nil {
-			f.reply(nil, jsonrpc.CodeInvalidRequest, "Invalid Request: "+err.Error())
-			return false
+		msgs, err := c.decodeBatch(line, *batchOK)
+		if err != nil {
+			c.reply(nil, jsonrpc.CodeInvalidRequest, "Invalid Request: "+err.Error())
+			return nil
 		}
+		return msgs
 	default:
-		f.reply(nil, jsonrpc.CodeInvalidRequest, "Invalid Request: a message must be a JSON object")
-		return false
+		c.reply(nil, jsonrpc.CodeInvalidRequest, "Invalid Request: a message must be a JSON object")
+		return nil
 	}
-	return true
 }
 
-func (f *lineFilter) checkBatch(line []byte) error {
-	if !f.batchOK {
-		return errors.New("JSON-RPC batches are not part of this protocol version")
+func (c *stdioConn) decodeBatch(line []byte, batchOK bool) ([]jsonrpc.Message, error) {
+	if !batchOK {
+		return nil, errors.New("JSON-RPC batches are not part of this protocol version")
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(line, &items); err != nil || len(items) == 0 {
-		return errors.New("empty or malformed batch")
+		return nil, errors.New("empty or malformed batch")
 	}
-	seen := map[any]bool{}
-	for _, item := range items {
-		msg, err := jsonrpc.DecodeMessage(item)
+	msgs := make([]jsonrpc.Message, len(items))
+	b := &batch{index: map[any]int{}}
+	for i, item := range items {
+		msg, err := decodeMessage(item)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		msgs[i] = msg
 		if req, ok := msg.(*jsonrpc.Request); ok && req.ID.IsValid() {
-			if seen[req.ID.Raw()] {
-				return errors.New("duplicate id in batch")
+			if _, dup := b.index[req.ID.Raw()]; dup {
+				return nil, errors.New("duplicate id in batch")
 			}
-			seen[req.ID.Raw()] = true
+			b.index[req.ID.Raw()] = len(b.responses)
+			b.responses = append(b.responses, nil)
 		}
 	}
-	return nil
+	if len(b.responses) > 0 {
+		b.pending = len(b.responses)
+		c.writeMu.Lock()
+		if c.batches == nil {
+			c.batches = map[any]*batch{}
+		}
+		for id := range b.index {
+			if _, inFlight := c.batches[id]; inFlight {
+				c.writeMu.Unlock()
+				return nil, errors.New("batch reuses the id of a request in progress")
+			}
+		}
+		for id := range b.index {
+			c.batches[id] = b
+		}
+		c.writeMu.Unlock()
+	}
+	return msgs, nil
+}
+
+// decodeMessage decodes one JSON-RPC message by the SDK's rules (version
+// "2.0"; an id is a string or a number; a "method" key makes a request,
+// otherwise it is a response and needs an id). Keys match exactly, as the
+// protocol requires.
+func decodeMessage(data []byte) (jsonrpc.Message, error) {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(data, &keys); err != nil {
+		return nil, errors.New("a message must be a JSON object")
+	}
+	var version string
+	if json.Unmarshal(keys["jsonrpc"], &version) != nil || version != "2.0" {
+		return nil, errors.New(`"jsonrpc" must be "2.0"`)
+	}
+	var rawID any
+	if b, ok := keys["id"]; ok {
+		if err := json.Unmarshal(b, &rawID); err != nil {
+			return nil, errors.New("malformed id")
+		}
+	}
+	id, err := jsonrpc.MakeID(rawID)
+	if err != nil {
+		return nil, errors.New("id must be a string or a number")
+	}
+	if b, ok := keys["method"]; ok {
+		var method string
+		if err := json.Unmarshal(b, &method); err != nil {
+			return nil, errors.New("method must be a string")
+		}
+		return &jsonrpc.Request{ID: id, Method: method, Params: keys["params"]}, nil
+	}
+	if !id.IsValid() {
+		return nil, errors.New("a message needs a method or an id")
+	}
+	resp := &jsonrpc.Response{ID: id, Result: keys["result"]}
+	if b, ok := keys["error"]; ok && string(b) != "null" {
+		var we jsonrpc.Error
+		if err := json.Unmarshal(b, &we); err != nil {
+			return nil, fmt.Errorf("malformed error object: %v", err)
+		}
+		resp.Error = &we
+	}
+	return resp, nil
 }
 
 // idOf recovers the id of a message that failed to decode, so the error
 // reply can be matched; nil when there is none.
 func idOf(line []byte) any {
-	var probe struct {
-		ID json.RawMessage `json:"id"`
-	}
-	if json.Unmarshal(line, &probe) != nil || len(probe.ID) == 0 {
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(line, &probe) != nil {
 		return nil
 	}
 	var id any
-	if json.Unmarshal(probe.ID, &id) != nil {
+	if json.Unmarshal(probe["id"], &id) != nil {
 		return nil
 	}
 	switch v := id.(type) {
-	case string:
-		return v
-	case float64:
+	case string, float64:
 		return v
 	}
 	return nil
 }
 
-func (f *lineFilter) reply(id any, code int, message string) {
+// reply answers a line the SDK never sees.
+func (c *stdioConn) reply(id any, code int64, message string) {
+	type errObj struct {
+		Code    int64  `json:"code"`
+		Message string `json:"message"`
+	}
 	b, err := json.Marshal(struct {
 		JSONRPC string `json:"jsonrpc"`
 		ID      any    `json:"id"`
-		Error   struct {
-			Code    int    `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}{JSONRPC: "2.0", ID: id, Error: struct {
-		Code    int    `json:"code"`
-		Message string `json:"message"`
-	}{code, strings.TrimSpace(message)}})
+		Error   errObj `json:"error"`
+	}{"2.0", id, errObj{code, message}})
 	if err != nil {
 		return
 	}
-	_, _ = f.out.Write(append(b, '\n'))
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	_ = c.writeLine(b)
 }

@@ -114,7 +114,12 @@ func checkCurrency(field string, value *string, def string) error {
 // checkAmount applies the currency's rules to a positive amount.
 func checkAmount(field string, amount int64, currency string) error {
 	if err := money.CheckAmount(amount, currency); err != nil {
-		return badInput("%s: %v", field, err)
+		// The money package names the amount; say which argument it was.
+		msg := err.Error()
+		if field != "amount" {
+			msg = field + ": " + msg
+		}
+		return badInput("%s", msg)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/jsonschema-go/jsonschema"
 )
@@ -40,6 +41,9 @@ func precheck(s *jsonschema.Schema, args map[string]any, at string) error {
 				return badInput("%s is too large, got %v", path, x)
 			}
 		case string:
+			if p.MaxLength != nil && utf8.RuneCountInString(x) > *p.MaxLength {
+				return badInput("%s is %d characters; at most %d are allowed", path, utf8.RuneCountInString(x), *p.MaxLength)
+			}
 			if len(p.Enum) > 0 && !slices.Contains(p.Enum, any(x)) {
 				vals := make([]string, len(p.Enum))
 				for i, e := range p.Enum {
@@ -75,7 +79,7 @@ func unknownArgument(s *jsonschema.Schema, path, name string) error {
 
 func unitHint(name string) string {
 	if strings.Contains(strings.ToLower(name), "amount") {
-		return " (a positive integer in the currency's smallest unit: 2500 = $25.00)"
+		return " (a positive integer in the currency's smallest unit, e.g. 2500 usd = $25.00, 500 jpy = ¥500)"
 	}
 	return ""
 }

@@ -70,6 +70,9 @@ func (in *updateSubscriptionIn) validate(d *Deps) error {
 	if in.Quantity == 0 && in.PriceID == "" && len(in.Metadata) == 0 {
 		return badInput("nothing to update: give quantity, priceId or metadata")
 	}
+	if in.ItemID != "" && in.Quantity == 0 && in.PriceID == "" {
+		return badInput("itemId says which item's quantity or price to change; give quantity or priceId with it")
+	}
 	if in.Proration != nil && in.ProrationBehavior != "" && *in.Proration != (in.ProrationBehavior != "none") {
 		return badInput("proration %v contradicts prorationBehavior %s; give one of them", *in.Proration, in.ProrationBehavior)
 	}

@@ -438,6 +438,7 @@ func TestUpdateSubscriptionRefused(t *testing.T) {
 		{"only proration", map[string]any{"subscriptionId": "sub_123", "proration": true}, []string{"nothing to update"}},
 		{"empty metadata", map[string]any{"subscriptionId": "sub_123", "metadata": map[string]any{}}, []string{"nothing to update"}},
 		{"item id of another object", map[string]any{"subscriptionId": "sub_123", "itemId": "price_1", "quantity": 2}, []string{"itemId", "si_"}},
+		{"item id with only metadata", map[string]any{"subscriptionId": "sub_123", "itemId": "si_1", "metadata": map[string]any{"a": "b"}}, []string{"itemId", "quantity or priceId"}},
 	}
 	cs, rec := billingOnMock(t)
 	for _, tt := range tests {

@@ -46,7 +46,7 @@ func TestRefusedBeforeStripe(t *testing.T) {
 		{name: "capture amount zero", tool: "stripe_capture_payment", args: map[string]any{"paymentIntentId": "pi_123", "amountToCapture": 0},
 			want: []string{"amountToCapture", "at least 1"}},
 		{name: "statement descriptor too long", tool: "stripe_create_payment", args: pay(map[string]any{"statementDescriptor": strings.Repeat("A", 23)}),
-			want: []string{"statementDescriptor", "22"}},
+			want: []string{"statementDescriptor is 23 characters; at most 22"}},
 		{name: "statement descriptor with <", tool: "stripe_create_payment", args: pay(map[string]any{"statementDescriptor": "ORDER <1>"}),
 			want: []string{"statementDescriptor", "<"}},
 		{name: "customer id of a payment intent", tool: "stripe_create_payment", args: pay(map[string]any{"customerId": "pi_123"}),

@@ -14,7 +14,7 @@ import (
 )
 
 func TestGetAccount(t *testing.T) {
-	cs, rec := billingOnMock(t)
+	cs, rec := connectStripeMock(t, defaultOptions())
 	out := testutil.Structured(t, testutil.Call(t, cs, "stripe_get_account", map[string]any{}))
 	raw := rawOf(t, testutil.Call(t, cs, "stripe_get_account", map[string]any{"full": true}), "account")
 	checkWire(t, rec.Requests(),
@@ -52,7 +52,7 @@ func TestGetAccountName(t *testing.T) {
 	for name, body := range bodies {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			cs, rec := billingOnFake(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			cs, rec := connectFake(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				fmt.Fprint(w, body)
 			}))
@@ -93,7 +93,7 @@ func diagnosisOf(t *testing.T, res *mcp.CallToolResult) map[string]any {
 }
 
 func TestDiagnoseConnection(t *testing.T) {
-	cs, rec := billingOnMock(t)
+	cs, rec := connectStripeMock(t, defaultOptions())
 	out := diagnosisOf(t, testutil.Call(t, cs, "stripe_diagnose_connection", map[string]any{}))
 	checkWire(t, rec.Requests(), wire{method: "GET", path: "/v1/account"})
 	if !fieldOf[bool](t, out, "success") {
@@ -117,17 +117,6 @@ func TestDiagnoseConnection(t *testing.T) {
 	refusedUnsent(t, cs, rec, "stripe_diagnose_connection", map[string]any{"apiKey": testutil.TestKey}, "apiKey")
 }
 
-// stripeAnswers is a fake Stripe that answers every request with status and
-// body.
-func stripeAnswers(status int, body string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Request-Id", "req_diag")
-		w.WriteHeader(status)
-		fmt.Fprint(w, body)
-	})
-}
-
 func TestDiagnoseConnectionFailures(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -137,21 +126,21 @@ func TestDiagnoseConnectionFailures(t *testing.T) {
 	}{
 		{
 			name: "401",
-			handler: stripeAnswers(http.StatusUnauthorized,
+			handler: stripeErrorServer(http.StatusUnauthorized,
 				`{"error":{"type":"invalid_request_error","message":"Invalid API Key provided: `+testutil.TestKey+`"}}`),
 			problem: "authentication",
 			fix:     []string{"dashboard.stripe.com/apikeys", "STRIPE_API_KEY"},
 		},
 		{
 			name: "403",
-			handler: stripeAnswers(http.StatusForbidden,
+			handler: stripeErrorServer(http.StatusForbidden,
 				`{"error":{"type":"invalid_request_error","code":"secret_key_required","message":"The provided key 'rk_test_abc***xyz' does not have the required permissions for this endpoint"}}`),
 			problem: "permission",
 			fix:     []string{"restricted key", "Account"},
 		},
 		{
 			name: "connected account the key may not act on",
-			handler: stripeAnswers(http.StatusBadRequest,
+			handler: stripeErrorServer(http.StatusBadRequest,
 				`{"error":{"type":"invalid_request_error","message":"The provided key does not have access to account 'acct_x'"}}`),
 			problem: "invalid_request",
 			fix:     []string{"STRIPE_ACCOUNT"},
@@ -160,7 +149,7 @@ func TestDiagnoseConnectionFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cs, rec := billingOnFake(t, tt.handler)
+			cs, rec := connectFake(t, tt.handler)
 			out := diagnosisOf(t, testutil.Call(t, cs, "stripe_diagnose_connection", nil))
 			if fieldOf[bool](t, out, "success") {
 				t.Fatalf("success true: %v", out)
@@ -202,7 +191,9 @@ func TestDiagnoseConnectionFailures(t *testing.T) {
 		}
 		base := "http://" + l.Addr().String()
 		l.Close()
-		cs := testutil.Connect(t, billingOptions(t, base))
+		o := defaultOptions()
+		o.Stripe = testutil.Client(t, base)
+		cs := testutil.Connect(t, o)
 		out := diagnosisOf(t, testutil.Call(t, cs, "stripe_diagnose_connection", nil))
 		if fieldOf[bool](t, out, "success") {
 			t.Fatalf("success true: %v", out)

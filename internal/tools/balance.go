@@ -128,26 +128,18 @@ func listBalanceTransactions(c *call, in *listBalanceTransactionsIn) (any, error
 	}
 	setString(&p.StartingAfter, in.StartingAfter)
 	setString(&p.EndingBefore, in.EndingBefore)
-	l := c.d.Stripe.V1BalanceTransactions.List(c, p)
-	if err := l.Err(); err != nil {
-		return nil, stripeErr(err)
+	return listPage(c, c.d.Stripe.V1BalanceTransactions.List(c, p), viewBalanceTransaction, func(t *stripe.BalanceTransaction) string { return t.ID })
+}
+
+func viewBalanceTransaction(t *stripe.BalanceTransaction) *balanceTransactionView {
+	v := &balanceTransactionView{
+		ID: t.ID, Type: string(t.Type), ReportingCategory: string(t.ReportingCategory),
+		Amount: t.Amount, Fee: t.Fee, Net: t.Net, Currency: string(t.Currency),
+		NetDisplay: display(t.Net, t.Currency), Status: string(t.Status), Description: t.Description,
+		Created: timestamp(t.Created), AvailableOn: timestamp(t.AvailableOn),
 	}
-	if c.full {
-		return rawList(l.LastResponse()), nil
+	if t.Source != nil {
+		v.Source = t.Source.ID
 	}
-	data := l.Data()
-	views := make([]*balanceTransactionView, len(data))
-	for i, t := range data {
-		v := &balanceTransactionView{
-			ID: t.ID, Type: string(t.Type), ReportingCategory: string(t.ReportingCategory),
-			Amount: t.Amount, Fee: t.Fee, Net: t.Net, Currency: string(t.Currency),
-			NetDisplay: display(t.Net, t.Currency), Status: string(t.Status), Description: t.Description,
-			Created: timestamp(t.Created), AvailableOn: timestamp(t.AvailableOn),
-		}
-		if t.Source != nil {
-			v.Source = t.Source.ID
-		}
-		views[i] = v
-	}
-	return newList(views, l.Meta().HasMore, cursor(data, func(t *stripe.BalanceTransaction) string { return t.ID })), nil
+	return v
 }

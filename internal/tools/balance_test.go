@@ -35,7 +35,7 @@ func TestGetBalance(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cs, rec := billingOnMock(t)
+			cs, rec := connectStripeMock(t, defaultOptions())
 			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_get_balance", tt.args))
 			checkWire(t, rec.Requests(), wire{method: "GET", path: "/v1/balance", absent: []string{"detailed"}})
 			available := objectsOf(t, out, "available")
@@ -66,7 +66,7 @@ func TestGetBalance(t *testing.T) {
 
 	t.Run("full", func(t *testing.T) {
 		t.Parallel()
-		cs, _ := billingOnMock(t)
+		cs, _ := connectStripeMock(t, defaultOptions())
 		raw := rawOf(t, testutil.Call(t, cs, "stripe_get_balance", map[string]any{"full": true}), "balance")
 		if _, ok := raw["pending"]; !ok {
 			t.Errorf("raw balance has no pending: %v", raw)
@@ -82,7 +82,7 @@ func TestGetBalanceAmounts(t *testing.T) {
 		"available":[{"amount":123456,"currency":"usd","source_types":{"card":100000,"bank_account":23456}},{"amount":500,"currency":"jpy"},{"amount":-250,"currency":"eur"}],
 		"pending":[{"amount":7500,"currency":"usd","source_types":{"card":7500}}],
 		"instant_available":[{"amount":1000,"currency":"usd"}]}`
-	cs, _ := billingOnFake(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	cs, _ := connectFake(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, body)
 	}))
@@ -159,7 +159,7 @@ func TestListBalanceTransactions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cs, rec := billingOnMock(t)
+			cs, rec := connectStripeMock(t, defaultOptions())
 			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_list_balance_transactions", tt.args))
 			checkWire(t, rec.Requests(), tt.sent)
 			data := pageOf(t, out)
@@ -190,7 +190,7 @@ func TestListBalanceTransactions(t *testing.T) {
 		const page = `{"object":"list","url":"/v1/balance_transactions","has_more":true,"data":[
 			{"id":"txn_a","object":"balance_transaction","type":"charge","reporting_category":"charge","amount":10000,"fee":320,"net":9680,"currency":"usd","status":"pending","source":"ch_a","created":1760000000,"available_on":1760172800},
 			{"id":"txn_b","object":"balance_transaction","type":"stripe_fee","reporting_category":"fee","amount":-1500,"fee":0,"net":-1500,"currency":"usd","status":"available","created":1759990000,"available_on":1759990000}]}`
-		cs, _ := billingOnFake(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cs, _ := connectFake(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprint(w, page)
 		}))
@@ -211,7 +211,7 @@ func TestListBalanceTransactions(t *testing.T) {
 
 	t.Run("full", func(t *testing.T) {
 		t.Parallel()
-		cs, _ := billingOnMock(t)
+		cs, _ := connectStripeMock(t, defaultOptions())
 		raw := rawOf(t, testutil.Call(t, cs, "stripe_list_balance_transactions", map[string]any{"full": true}), "list")
 		if data := objectsOf(t, raw, "data"); len(data) == 0 || data[0]["object"] != "balance_transaction" || data[0]["reporting_category"] == nil {
 			t.Errorf("raw data = %v", raw["data"])
@@ -235,7 +235,7 @@ func TestBalanceInputRefused(t *testing.T) {
 		{"detailed as a string", "stripe_get_balance", map[string]any{"detailed": "yes"}, []string{"detailed"}},
 		{"unknown argument", "stripe_get_balance", map[string]any{"currency": "usd"}, []string{"currency", "detailed"}},
 	}
-	cs, rec := billingOnMock(t)
+	cs, rec := connectStripeMock(t, defaultOptions())
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			refusedUnsent(t, cs, rec, tt.tool, tt.args, tt.want...)

@@ -201,14 +201,7 @@ func listCustomers(c *call, in *listCustomersIn) (any, error) {
 	setString(&p.Email, in.Email)
 	setString(&p.StartingAfter, in.StartingAfter)
 	setString(&p.EndingBefore, in.EndingBefore)
-	l := c.d.Stripe.V1Customers.List(c, p)
-	if err := l.Err(); err != nil {
-		return nil, stripeErr(err)
-	}
-	if c.full {
-		return rawList(l.LastResponse()), nil
-	}
-	return newList(customerViews(l.Data()), l.Meta().HasMore, cursor(l.Data(), id)), nil
+	return listPage(c, c.d.Stripe.V1Customers.List(c, p), viewCustomer, id)
 }
 
 func customerViews(data []*stripe.Customer) []*customerView {

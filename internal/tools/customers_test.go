@@ -25,7 +25,7 @@ func TestCustomerWrites(t *testing.T) {
 		name  string
 		tool  string
 		args  map[string]any
-		sent  wantRequest
+		sent  wire
 		check func(t *testing.T, out map[string]any)
 	}{
 		{
@@ -36,7 +36,7 @@ func TestCustomerWrites(t *testing.T) {
 				"description": "VIP", "metadata": map[string]any{"crmId": "42"},
 				"address": map[string]any{"line1": "1 Main St", "city": "San Francisco", "state": "CA", "postalCode": "94107", "country": "US"},
 			},
-			sent: wantRequest{method: "POST", path: "/v1/customers",
+			sent: wire{method: "POST", path: "/v1/customers",
 				params: map[string]string{
 					"email": "jenny@example.com", "name": "Jenny Rosen", "phone": "+15555550123",
 					"description": "VIP", "metadata[crmId]": "42",
@@ -54,20 +54,20 @@ func TestCustomerWrites(t *testing.T) {
 			name: "create with a payment method as default",
 			tool: "stripe_create_customer",
 			args: map[string]any{"email": "jenny@example.com", "paymentMethodId": "pm_card_visa"},
-			sent: wantRequest{method: "POST", path: "/v1/customers",
+			sent: wire{method: "POST", path: "/v1/customers",
 				params: map[string]string{"payment_method": "pm_card_visa", "invoice_settings[default_payment_method]": "pm_card_visa"}},
 		},
 		{
 			name: "create empty",
 			tool: "stripe_create_customer",
 			args: map[string]any{},
-			sent: wantRequest{method: "POST", path: "/v1/customers", absent: []string{"email", "name", "address[country]", "payment_method"}},
+			sent: wire{method: "POST", path: "/v1/customers", absent: []string{"email", "name", "address[country]", "payment_method"}},
 		},
 		{
 			name: "update",
 			tool: "stripe_update_customer",
 			args: map[string]any{"customerId": "cus_123", "name": "Jenny R.", "metadata": map[string]any{"tier": "gold"}},
-			sent: wantRequest{method: "POST", path: "/v1/customers/cus_123",
+			sent: wire{method: "POST", path: "/v1/customers/cus_123",
 				params: map[string]string{"name": "Jenny R.", "metadata[tier]": "gold"},
 				absent: []string{"email", "invoice_settings[default_payment_method]", "customer", "customerId"}},
 			check: func(t *testing.T, out map[string]any) {
@@ -80,14 +80,14 @@ func TestCustomerWrites(t *testing.T) {
 			name: "update deletes a metadata key with an empty value",
 			tool: "stripe_update_customer",
 			args: map[string]any{"customerId": "cus_123", "metadata": map[string]any{"old": "", "tier": "gold"}},
-			sent: wantRequest{method: "POST", path: "/v1/customers/cus_123",
+			sent: wire{method: "POST", path: "/v1/customers/cus_123",
 				params: map[string]string{"metadata[old]": "", "metadata[tier]": "gold"}},
 		},
 		{
 			name: "update default payment method",
 			tool: "stripe_update_customer",
 			args: map[string]any{"customerId": "cus_123", "defaultPaymentMethodId": "pm_123"},
-			sent: wantRequest{method: "POST", path: "/v1/customers/cus_123",
+			sent: wire{method: "POST", path: "/v1/customers/cus_123",
 				params: map[string]string{"invoice_settings[default_payment_method]": "pm_123"},
 				absent: []string{"payment_method"}},
 		},
@@ -95,7 +95,7 @@ func TestCustomerWrites(t *testing.T) {
 			name: "update address and email",
 			tool: "stripe_update_customer",
 			args: map[string]any{"customerId": "cus_123", "email": "new@example.com", "address": map[string]any{"postalCode": "10001"}},
-			sent: wantRequest{method: "POST", path: "/v1/customers/cus_123",
+			sent: wire{method: "POST", path: "/v1/customers/cus_123",
 				params: map[string]string{"email": "new@example.com", "address[postal_code]": "10001"}},
 		},
 	}
@@ -104,7 +104,7 @@ func TestCustomerWrites(t *testing.T) {
 			t.Parallel()
 			cs, rec := connectStripeMock(t, defaultOptions())
 			out := testutil.Structured(t, testutil.Call(t, cs, tt.tool, tt.args))
-			checkRequests(t, rec, tt.sent)
+			checkWire(t, rec.Requests(), tt.sent)
 			checkCustomer(t, out)
 			if tt.check != nil {
 				tt.check(t, out)
@@ -127,7 +127,7 @@ func TestGetCustomer(t *testing.T) {
 			t.Parallel()
 			cs, rec := connectStripeMock(t, defaultOptions())
 			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_get_customer", tt.args))
-			checkRequests(t, rec, wantRequest{method: "GET", path: "/v1/customers/cus_123"})
+			checkWire(t, rec.Requests(), wire{method: "GET", path: "/v1/customers/cus_123"})
 			if got := resultString(t, out, "id"); got != "cus_123" {
 				t.Errorf("id = %q, want cus_123", got)
 			}
@@ -146,40 +146,40 @@ func TestListCustomers(t *testing.T) {
 	tests := []struct {
 		name string
 		args map[string]any
-		sent wantRequest
+		sent wire
 	}{
 		{
 			name: "defaults",
 			args: map[string]any{},
-			sent: wantRequest{method: "GET", path: "/v1/customers", params: map[string]string{"limit": "10"},
+			sent: wire{method: "GET", path: "/v1/customers", params: map[string]string{"limit": "10"},
 				absent: []string{"email", "starting_after", "ending_before"}},
 		},
 		{
 			name: "email",
 			args: map[string]any{"email": "jenny@example.com", "limit": 5},
-			sent: wantRequest{method: "GET", path: "/v1/customers", params: map[string]string{"email": "jenny@example.com", "limit": "5"}},
+			sent: wire{method: "GET", path: "/v1/customers", params: map[string]string{"email": "jenny@example.com", "limit": "5"}},
 		},
 		{
 			name: "cursors",
 			args: map[string]any{"startingAfter": "cus_abc"},
-			sent: wantRequest{method: "GET", path: "/v1/customers", params: map[string]string{"starting_after": "cus_abc"}},
+			sent: wire{method: "GET", path: "/v1/customers", params: map[string]string{"starting_after": "cus_abc"}},
 		},
 		{
 			name: "ending before",
 			args: map[string]any{"endingBefore": "cus_abc", "limit": 100},
-			sent: wantRequest{method: "GET", path: "/v1/customers", params: map[string]string{"ending_before": "cus_abc", "limit": "100"}},
+			sent: wire{method: "GET", path: "/v1/customers", params: map[string]string{"ending_before": "cus_abc", "limit": "100"}},
 		},
 		{
 			name: "search",
 			args: map[string]any{"query": `email:"jenny@example.com"`},
-			sent: wantRequest{method: "GET", path: "/v1/customers/search",
+			sent: wire{method: "GET", path: "/v1/customers/search",
 				params: map[string]string{"query": `email:"jenny@example.com"`, "limit": "10"},
 				absent: []string{"page", "email", "starting_after"}},
 		},
 		{
 			name: "search next page",
 			args: map[string]any{"query": `name~"jen"`, "startingAfter": "page_token_abc", "limit": 20},
-			sent: wantRequest{method: "GET", path: "/v1/customers/search",
+			sent: wire{method: "GET", path: "/v1/customers/search",
 				params: map[string]string{"query": `name~"jen"`, "page": "page_token_abc", "limit": "20"},
 				absent: []string{"starting_after"}},
 		},
@@ -189,8 +189,8 @@ func TestListCustomers(t *testing.T) {
 			t.Parallel()
 			cs, rec := connectStripeMock(t, defaultOptions())
 			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_list_customers", tt.args))
-			checkRequests(t, rec, tt.sent)
-			items := checkListResult(t, out)
+			checkWire(t, rec.Requests(), tt.sent)
+			items := pageOf(t, out)
 			if len(items) == 0 {
 				t.Fatalf("no customers in %v", out)
 			}
@@ -237,7 +237,7 @@ func TestListCustomersCursor(t *testing.T) {
 			t.Parallel()
 			cs, _ := connectFake(t, fakeCustomerPages())
 			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_list_customers", tt.args))
-			if items := checkListResult(t, out); len(items) != 2 {
+			if items := pageOf(t, out); len(items) != 2 {
 				t.Fatalf("got %d customers, want 2", len(items))
 			}
 			if !out["hasMore"].(bool) {

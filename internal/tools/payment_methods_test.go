@@ -26,20 +26,20 @@ func TestPaymentMethodWrites(t *testing.T) {
 		name      string
 		tool      string
 		args      map[string]any
-		sent      []wantRequest
+		sent      []wire
 		isDefault bool
 	}{
 		{
 			name: "attach",
 			tool: "stripe_attach_payment_method",
 			args: map[string]any{"paymentMethodId": "pm_card_visa", "customerId": "cus_123"},
-			sent: []wantRequest{{method: "POST", path: "/v1/payment_methods/pm_card_visa/attach", params: map[string]string{"customer": "cus_123"}}},
+			sent: []wire{{method: "POST", path: "/v1/payment_methods/pm_card_visa/attach", params: map[string]string{"customer": "cus_123"}}},
 		},
 		{
 			name: "attach as default",
 			tool: "stripe_attach_payment_method",
 			args: map[string]any{"paymentMethodId": "pm_card_visa", "customerId": "cus_123", "setAsDefault": true},
-			sent: []wantRequest{
+			sent: []wire{
 				{method: "POST", path: "/v1/payment_methods/pm_card_visa/attach", params: map[string]string{"customer": "cus_123"}},
 				{method: "POST", path: "/v1/customers/cus_123", params: map[string]string{"invoice_settings[default_payment_method]": "pm_card_visa"}},
 			},
@@ -49,13 +49,13 @@ func TestPaymentMethodWrites(t *testing.T) {
 			name: "attach not as default",
 			tool: "stripe_attach_payment_method",
 			args: map[string]any{"paymentMethodId": "pm_card_visa", "customerId": "cus_123", "setAsDefault": false},
-			sent: []wantRequest{{method: "POST", path: "/v1/payment_methods/pm_card_visa/attach", params: map[string]string{"customer": "cus_123"}}},
+			sent: []wire{{method: "POST", path: "/v1/payment_methods/pm_card_visa/attach", params: map[string]string{"customer": "cus_123"}}},
 		},
 		{
 			name: "detach",
 			tool: "stripe_detach_payment_method",
 			args: map[string]any{"paymentMethodId": "pm_123"},
-			sent: []wantRequest{{method: "POST", path: "/v1/payment_methods/pm_123/detach", absent: []string{"customer"}}},
+			sent: []wire{{method: "POST", path: "/v1/payment_methods/pm_123/detach", absent: []string{"customer"}}},
 		},
 	}
 	for _, tt := range tests {
@@ -63,7 +63,7 @@ func TestPaymentMethodWrites(t *testing.T) {
 			t.Parallel()
 			cs, rec := connectStripeMock(t, defaultOptions())
 			out := testutil.Structured(t, testutil.Call(t, cs, tt.tool, tt.args))
-			checkRequests(t, rec, tt.sent...)
+			checkWire(t, rec.Requests(), tt.sent...)
 			checkPaymentMethod(t, out)
 			if got := resultString(t, out, "id"); got != tt.args["paymentMethodId"] {
 				t.Errorf("id = %q, want %v", got, tt.args["paymentMethodId"])
@@ -109,9 +109,9 @@ func TestAttachPaymentMethodDefaultIsReturnedID(t *testing.T) {
 	cs, rec := connectFake(t, fakePaymentMethods())
 	out := testutil.Structured(t, testutil.Call(t, cs, "stripe_attach_payment_method",
 		map[string]any{"paymentMethodId": "pm_card_visa", "customerId": "cus_123", "setAsDefault": true, "idempotencyKey": "attach-1"}))
-	checkRequests(t, rec,
-		wantRequest{method: "POST", path: "/v1/payment_methods/pm_card_visa/attach", params: map[string]string{"customer": "cus_123"}},
-		wantRequest{method: "POST", path: "/v1/customers/cus_123", params: map[string]string{"invoice_settings[default_payment_method]": "pm_1NewCard"}},
+	checkWire(t, rec.Requests(),
+		wire{method: "POST", path: "/v1/payment_methods/pm_card_visa/attach", params: map[string]string{"customer": "cus_123"}},
+		wire{method: "POST", path: "/v1/customers/cus_123", params: map[string]string{"invoice_settings[default_payment_method]": "pm_1NewCard"}},
 	)
 	reqs := rec.Requests()
 	if got := reqs[0].Header.Get("Idempotency-Key"); got != "attach-1" {
@@ -159,13 +159,13 @@ func TestListPaymentMethods(t *testing.T) {
 	tests := []struct {
 		name string
 		args map[string]any
-		sent []wantRequest
+		sent []wire
 		full bool
 	}{
 		{
 			name: "all types",
 			args: map[string]any{"customerId": "cus_123"},
-			sent: []wantRequest{
+			sent: []wire{
 				{method: "GET", path: "/v1/customers/cus_123/payment_methods", params: map[string]string{"limit": "10"}, absent: []string{"type", "customer"}},
 				{method: "GET", path: "/v1/customers/cus_123"},
 			},
@@ -173,7 +173,7 @@ func TestListPaymentMethods(t *testing.T) {
 		{
 			name: "cards",
 			args: map[string]any{"customerId": "cus_123", "type": "card", "limit": 3, "startingAfter": "pm_abc"},
-			sent: []wantRequest{
+			sent: []wire{
 				{method: "GET", path: "/v1/customers/cus_123/payment_methods", params: map[string]string{"type": "card", "limit": "3", "starting_after": "pm_abc"}},
 				{method: "GET", path: "/v1/customers/cus_123"},
 			},
@@ -181,7 +181,7 @@ func TestListPaymentMethods(t *testing.T) {
 		{
 			name: "full needs no customer",
 			args: map[string]any{"customerId": "cus_123", "full": true},
-			sent: []wantRequest{{method: "GET", path: "/v1/customers/cus_123/payment_methods"}},
+			sent: []wire{{method: "GET", path: "/v1/customers/cus_123/payment_methods"}},
 			full: true,
 		},
 	}
@@ -190,14 +190,14 @@ func TestListPaymentMethods(t *testing.T) {
 			t.Parallel()
 			cs, rec := connectStripeMock(t, defaultOptions())
 			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_list_payment_methods", tt.args))
-			checkRequests(t, rec, tt.sent...)
+			checkWire(t, rec.Requests(), tt.sent...)
 			if tt.full {
 				if got := resultString(t, out, "object"); got != "list" {
 					t.Errorf("object = %q, want list", got)
 				}
 				return
 			}
-			items := checkListResult(t, out)
+			items := pageOf(t, out)
 			if len(items) == 0 {
 				t.Fatalf("no payment methods in %v", out)
 			}
@@ -211,7 +211,7 @@ func TestListPaymentMethods(t *testing.T) {
 func TestListPaymentMethodsMarksDefault(t *testing.T) {
 	cs, _ := connectFake(t, fakePaymentMethods())
 	out := testutil.Structured(t, testutil.Call(t, cs, "stripe_list_payment_methods", map[string]any{"customerId": "cus_123", "limit": 2}))
-	items := checkListResult(t, out)
+	items := pageOf(t, out)
 	if len(items) != 2 {
 		t.Fatalf("got %d payment methods, want 2", len(items))
 	}

@@ -253,19 +253,7 @@ func listPayments(c *call, in *listPaymentsIn) (any, error) {
 	setString(&p.EndingBefore, in.EndingBefore)
 	if in.Status == "" {
 		p.Limit = stripe.Int64(in.limit())
-		l := c.d.Stripe.V1PaymentIntents.List(c, p)
-		if err := l.Err(); err != nil {
-			return nil, stripeErr(err)
-		}
-		if c.full {
-			return rawList(l.LastResponse()), nil
-		}
-		data := l.Data()
-		views := make([]*paymentIntentView, len(data))
-		for i, pi := range data {
-			views[i] = viewPaymentIntent(pi)
-		}
-		return newList(views, l.Meta().HasMore, cursor(data, func(pi *stripe.PaymentIntent) string { return pi.ID })), nil
+		return listPage(c, c.d.Stripe.V1PaymentIntents.List(c, p), viewPaymentIntent, func(pi *stripe.PaymentIntent) string { return pi.ID })
 	}
 	if in.EndingBefore != "" {
 		return nil, badInput("status cannot be combined with endingBefore; page forward with startingAfter")

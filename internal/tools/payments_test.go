@@ -9,104 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/modelcontextprotocol/go-sdk/mcp"
-
 	"github.com/stripe-mcp/stripe-mcp/internal/money"
 	"github.com/stripe-mcp/stripe-mcp/internal/server"
 	"github.com/stripe-mcp/stripe-mcp/internal/testutil"
 )
-
-// Helpers shared by the tool tests of this package.
-
-// defaults are the server options most tests use.
-func defaultOptions() server.Options {
-	return server.Options{Currency: "usd", AutoCapture: true}
-}
-
-// onStripeMock connects a client to a server whose Stripe is stripe-mock.
-func connectStripeMock(t *testing.T, o server.Options) (*mcp.ClientSession, *testutil.Recorder) {
-	t.Helper()
-	base, rec := testutil.StripeMock(t)
-	o.Stripe = testutil.Client(t, base)
-	return testutil.Connect(t, o), rec
-}
-
-// onFake connects a client to a server whose Stripe is h.
-func connectFake(t *testing.T, h http.Handler) (*mcp.ClientSession, *testutil.Recorder) {
-	t.Helper()
-	base, rec := testutil.Serve(t, h)
-	o := defaultOptions()
-	o.Stripe = testutil.Client(t, base)
-	return testutil.Connect(t, o), rec
-}
-
-// sent describes one request the tool must have made. Params are the form
-// body of a POST or the query of a GET.
-type wantRequest struct {
-	method, path string
-	params       map[string]string
-	absent       []string
-}
-
-// checkSent compares what the server received with want, request by
-// request, in order.
-func checkRequests(t *testing.T, rec *testutil.Recorder, want ...wantRequest) {
-	t.Helper()
-	got := rec.Requests()
-	if len(got) != len(want) {
-		var seen []string
-		for _, r := range got {
-			seen = append(seen, r.Method+" "+r.Path)
-		}
-		t.Fatalf("sent %d requests %v, want %d", len(got), seen, len(want))
-	}
-	for i, w := range want {
-		r := got[i]
-		if r.Method != w.method || r.Path != w.path {
-			t.Errorf("request %d: %s %s, want %s %s", i, r.Method, r.Path, w.method, w.path)
-		}
-		params := r.Form
-		if r.Method == http.MethodGet {
-			params = r.Query
-		}
-		for k, v := range w.params {
-			if !params.Has(k) {
-				t.Errorf("%s %s: %s not sent; sent %v", r.Method, r.Path, k, params)
-			} else if got := params.Get(k); got != v {
-				t.Errorf("%s %s: %s = %q, want %q", r.Method, r.Path, k, got, v)
-			}
-		}
-		for _, k := range w.absent {
-			if params.Has(k) {
-				t.Errorf("%s %s: %s = %q sent, want absent", r.Method, r.Path, k, params.Get(k))
-			}
-		}
-	}
-}
-
-// str reads a string field of a structured result.
-func resultString(t *testing.T, m map[string]any, key string) string {
-	t.Helper()
-	v, ok := m[key]
-	if !ok {
-		t.Fatalf("result has no %s: %v", key, m)
-	}
-	s, ok := v.(string)
-	if !ok {
-		t.Fatalf("result %s = %v (%T), want a string", key, v, v)
-	}
-	return s
-}
-
-// num reads a number field of a structured result.
-func resultNumber(t *testing.T, m map[string]any, key string) int64 {
-	t.Helper()
-	v, ok := m[key].(float64)
-	if !ok {
-		t.Fatalf("result %s = %v (%T), want a number", key, m[key], m[key])
-	}
-	return int64(v)
-}
 
 // checkPaymentIntent checks the compact projection of a payment intent.
 func checkPaymentIntent(t *testing.T, out map[string]any) {
@@ -122,32 +28,6 @@ func checkPaymentIntent(t *testing.T, out map[string]any) {
 		t.Errorf("compact result carries the raw object: %v", out)
 	}
 	resultString(t, out, "status")
-}
-
-// checkList checks the shape every list result has and returns its items.
-func checkListResult(t *testing.T, out map[string]any) []map[string]any {
-	t.Helper()
-	data, ok := out["data"].([]any)
-	if !ok {
-		t.Fatalf("data = %v (%T), want an array", out["data"], out["data"])
-	}
-	if n := resultNumber(t, out, "count"); n != int64(len(data)) {
-		t.Errorf("count = %d, data has %d", n, len(data))
-	}
-	more, ok := out["hasMore"].(bool)
-	if !ok {
-		t.Fatalf("hasMore = %v, want a bool", out["hasMore"])
-	}
-	if _, has := out["nextCursor"]; has != more {
-		t.Errorf("hasMore %v but nextCursor %v", more, out["nextCursor"])
-	}
-	items := make([]map[string]any, len(data))
-	for i, d := range data {
-		if items[i], ok = d.(map[string]any); !ok {
-			t.Fatalf("data[%d] = %T, want an object", i, d)
-		}
-	}
-	return items
 }
 
 func TestCreatePayment(t *testing.T) {
@@ -272,7 +152,7 @@ func TestCreatePayment(t *testing.T) {
 			cs, rec := connectStripeMock(t, opts)
 			res := testutil.Call(t, cs, "stripe_create_payment", tt.args)
 			out := testutil.Structured(t, res)
-			checkRequests(t, rec, wantRequest{method: "POST", path: "/v1/payment_intents", params: tt.want, absent: tt.absent})
+			checkWire(t, rec.Requests(), wire{method: "POST", path: "/v1/payment_intents", params: tt.want, absent: tt.absent})
 			checkPaymentIntent(t, out)
 			form := rec.Last(t, "POST", "/v1/payment_intents").Form
 			if got, want := resultNumber(t, out, "amount"), form.Get("amount"); strconv.FormatInt(got, 10) != want {
@@ -318,50 +198,50 @@ func TestPaymentIntentActions(t *testing.T) {
 		name string
 		tool string
 		args map[string]any
-		sent wantRequest
+		sent wire
 	}{
 		{
 			name: "confirm",
 			tool: "stripe_confirm_payment",
 			args: map[string]any{"paymentIntentId": "pi_123", "paymentMethodId": "pm_card_visa", "returnUrl": "https://shop.example.com/done"},
-			sent: wantRequest{method: "POST", path: "/v1/payment_intents/pi_123/confirm",
+			sent: wire{method: "POST", path: "/v1/payment_intents/pi_123/confirm",
 				params: map[string]string{"payment_method": "pm_card_visa", "return_url": "https://shop.example.com/done"}},
 		},
 		{
 			name: "confirm with nothing else",
 			tool: "stripe_confirm_payment",
 			args: map[string]any{"paymentIntentId": "pi_123"},
-			sent: wantRequest{method: "POST", path: "/v1/payment_intents/pi_123/confirm", absent: []string{"payment_method", "return_url"}},
+			sent: wire{method: "POST", path: "/v1/payment_intents/pi_123/confirm", absent: []string{"payment_method", "return_url"}},
 		},
 		{
 			name: "capture part",
 			tool: "stripe_capture_payment",
 			args: map[string]any{"paymentIntentId": "pi_123", "amountToCapture": 1500},
-			sent: wantRequest{method: "POST", path: "/v1/payment_intents/pi_123/capture", params: map[string]string{"amount_to_capture": "1500"}},
+			sent: wire{method: "POST", path: "/v1/payment_intents/pi_123/capture", params: map[string]string{"amount_to_capture": "1500"}},
 		},
 		{
 			name: "capture all",
 			tool: "stripe_capture_payment",
 			args: map[string]any{"paymentIntentId": "pi_123"},
-			sent: wantRequest{method: "POST", path: "/v1/payment_intents/pi_123/capture", absent: []string{"amount_to_capture"}},
+			sent: wire{method: "POST", path: "/v1/payment_intents/pi_123/capture", absent: []string{"amount_to_capture"}},
 		},
 		{
 			name: "cancel with reason",
 			tool: "stripe_cancel_payment",
 			args: map[string]any{"paymentIntentId": "pi_123", "cancellationReason": "requested_by_customer"},
-			sent: wantRequest{method: "POST", path: "/v1/payment_intents/pi_123/cancel", params: map[string]string{"cancellation_reason": "requested_by_customer"}},
+			sent: wire{method: "POST", path: "/v1/payment_intents/pi_123/cancel", params: map[string]string{"cancellation_reason": "requested_by_customer"}},
 		},
 		{
 			name: "cancel",
 			tool: "stripe_cancel_payment",
 			args: map[string]any{"paymentIntentId": "pi_123"},
-			sent: wantRequest{method: "POST", path: "/v1/payment_intents/pi_123/cancel", absent: []string{"cancellation_reason"}},
+			sent: wire{method: "POST", path: "/v1/payment_intents/pi_123/cancel", absent: []string{"cancellation_reason"}},
 		},
 		{
 			name: "get",
 			tool: "stripe_get_payment",
 			args: map[string]any{"paymentIntentId": "pi_123"},
-			sent: wantRequest{method: "GET", path: "/v1/payment_intents/pi_123"},
+			sent: wire{method: "GET", path: "/v1/payment_intents/pi_123"},
 		},
 	}
 	for _, tt := range tests {
@@ -369,7 +249,7 @@ func TestPaymentIntentActions(t *testing.T) {
 			t.Parallel()
 			cs, rec := connectStripeMock(t, defaultOptions())
 			out := testutil.Structured(t, testutil.Call(t, cs, tt.tool, tt.args))
-			checkRequests(t, rec, tt.sent)
+			checkWire(t, rec.Requests(), tt.sent)
 			checkPaymentIntent(t, out)
 			if got := resultString(t, out, "id"); got != "pi_123" {
 				t.Errorf("id = %q, want pi_123", got)
@@ -381,7 +261,7 @@ func TestPaymentIntentActions(t *testing.T) {
 func TestGetPaymentFull(t *testing.T) {
 	cs, rec := connectStripeMock(t, defaultOptions())
 	out := testutil.Structured(t, testutil.Call(t, cs, "stripe_get_payment", map[string]any{"paymentIntentId": "pi_123", "full": true}))
-	checkRequests(t, rec, wantRequest{method: "GET", path: "/v1/payment_intents/pi_123"})
+	checkWire(t, rec.Requests(), wire{method: "GET", path: "/v1/payment_intents/pi_123"})
 	if got := resultString(t, out, "object"); got != "payment_intent" {
 		t.Errorf("object = %q, want payment_intent", got)
 	}
@@ -435,8 +315,8 @@ func TestListPayments(t *testing.T) {
 			t.Parallel()
 			cs, rec := connectStripeMock(t, defaultOptions())
 			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_list_payments", tt.args))
-			checkRequests(t, rec, wantRequest{method: "GET", path: "/v1/payment_intents", params: tt.want, absent: tt.absent})
-			items := checkListResult(t, out)
+			checkWire(t, rec.Requests(), wire{method: "GET", path: "/v1/payment_intents", params: tt.want, absent: tt.absent})
+			items := pageOf(t, out)
 			for _, it := range items {
 				checkPaymentIntent(t, it)
 			}
@@ -555,7 +435,7 @@ func TestListPaymentsPaging(t *testing.T) {
 			t.Parallel()
 			cs, rec := connectFake(t, paymentIntentPages(statuses, 3))
 			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_list_payments", tt.args))
-			items := checkListResult(t, out)
+			items := pageOf(t, out)
 			var ids []string
 			for _, it := range items {
 				ids = append(ids, resultString(t, it, "id"))
@@ -590,16 +470,6 @@ func TestListPaymentsPaging(t *testing.T) {
 			}
 		})
 	}
-}
-
-// stripeError serves every request with a Stripe error body.
-func stripeErrorServer(status int, body string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Request-Id", "req_test123")
-		w.WriteHeader(status)
-		fmt.Fprint(w, body)
-	})
 }
 
 func TestStripeErrors(t *testing.T) {
@@ -700,7 +570,7 @@ func TestListPaymentsStatusScanIsBounded(t *testing.T) {
 	}
 	cs, rec := connectFake(t, paymentIntentPages(statuses, 100))
 	out := testutil.Structured(t, testutil.Call(t, cs, "stripe_list_payments", map[string]any{"status": "canceled"}))
-	if items := checkListResult(t, out); len(items) != 0 {
+	if items := pageOf(t, out); len(items) != 0 {
 		t.Errorf("got %d matches, want none", len(items))
 	}
 	if got := resultNumber(t, out, "scanned"); got != 1000 {

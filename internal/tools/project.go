@@ -253,3 +253,20 @@ func cursor[T any](data []T, id func(T) string) string {
 	}
 	return id(data[len(data)-1])
 }
+
+// listPage turns one page of a Stripe list into a result: Stripe's own list
+// for `full`, otherwise compact views and the cursor after the last item.
+func listPage[T, V any](c *call, l *stripe.V1List[T], view func(T) V, id func(T) string) (any, error) {
+	if err := l.Err(); err != nil {
+		return nil, stripeErr(err)
+	}
+	if c.full {
+		return rawList(l.LastResponse()), nil
+	}
+	data := l.Data()
+	views := make([]V, len(data))
+	for i, x := range data {
+		views[i] = view(x)
+	}
+	return newList(views, l.Meta().HasMore, cursor(data, id)), nil
+}

@@ -90,19 +90,7 @@ func listRefunds(c *call, in *listRefundsIn) (any, error) {
 	setString(&p.Charge, in.ChargeID)
 	setString(&p.StartingAfter, in.StartingAfter)
 	setString(&p.EndingBefore, in.EndingBefore)
-	l := c.d.Stripe.V1Refunds.List(c, p)
-	if err := l.Err(); err != nil {
-		return nil, stripeErr(err)
-	}
-	if c.full {
-		return rawList(l.LastResponse()), nil
-	}
-	data := l.Data()
-	views := make([]*refundView, len(data))
-	for i, r := range data {
-		views[i] = viewRefund(r)
-	}
-	return newList(views, l.Meta().HasMore, cursor(data, func(r *stripe.Refund) string { return r.ID })), nil
+	return listPage(c, c.d.Stripe.V1Refunds.List(c, p), viewRefund, func(r *stripe.Refund) string { return r.ID })
 }
 
 type refundView struct {

@@ -67,7 +67,7 @@ func TestCreateRefund(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cs, rec := billingOnMock(t)
+			cs, rec := connectStripeMock(t, defaultOptions())
 			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_create_refund", tt.args))
 			checkWire(t, rec.Requests(), tt.sent)
 			checkRefund(t, out)
@@ -121,7 +121,7 @@ func TestListRefunds(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cs, rec := billingOnMock(t)
+			cs, rec := connectStripeMock(t, defaultOptions())
 			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_list_refunds", tt.args))
 			checkWire(t, rec.Requests(), tt.sent)
 			data := pageOf(t, out)
@@ -136,7 +136,7 @@ func TestListRefunds(t *testing.T) {
 
 	t.Run("full", func(t *testing.T) {
 		t.Parallel()
-		cs, rec := billingOnMock(t)
+		cs, rec := connectStripeMock(t, defaultOptions())
 		raw := rawOf(t, testutil.Call(t, cs, "stripe_list_refunds", map[string]any{"chargeId": "ch_123", "full": true}), "list")
 		checkWire(t, rec.Requests(), wire{method: "GET", path: "/v1/refunds", params: map[string]string{"charge": "ch_123"}, absent: []string{"full"}})
 		data := objectsOf(t, raw, "data")
@@ -170,7 +170,7 @@ func TestRefundInputRefused(t *testing.T) {
 		{"limit 101", "stripe_list_refunds", map[string]any{"limit": 101}, []string{"limit", "at most 100"}},
 		{"snake_case argument", "stripe_create_refund", map[string]any{"payment_intent": "pi_123"}, []string{"payment_intent", "paymentIntentId"}},
 	}
-	cs, rec := billingOnMock(t)
+	cs, rec := connectStripeMock(t, defaultOptions())
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			refusedUnsent(t, cs, rec, tt.tool, tt.args, tt.want...)

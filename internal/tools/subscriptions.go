@@ -295,19 +295,7 @@ func listSubscriptions(c *call, in *listSubscriptionsIn) (any, error) {
 	setString(&p.Status, in.Status)
 	setString(&p.StartingAfter, in.StartingAfter)
 	setString(&p.EndingBefore, in.EndingBefore)
-	l := c.d.Stripe.V1Subscriptions.List(c, p)
-	if err := l.Err(); err != nil {
-		return nil, stripeErr(err)
-	}
-	if c.full {
-		return rawList(l.LastResponse()), nil
-	}
-	data := l.Data()
-	views := make([]*subscriptionView, len(data))
-	for i, s := range data {
-		views[i] = viewSubscription(s)
-	}
-	return newList(views, l.Meta().HasMore, cursor(data, func(s *stripe.Subscription) string { return s.ID })), nil
+	return listPage(c, c.d.Stripe.V1Subscriptions.List(c, p), viewSubscription, func(s *stripe.Subscription) string { return s.ID })
 }
 
 type subscriptionView struct {

@@ -1,177 +1,15 @@
 package tools_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/modelcontextprotocol/go-sdk/mcp"
-
 	"github.com/stripe-mcp/stripe-mcp/internal/money"
-	"github.com/stripe-mcp/stripe-mcp/internal/server"
 	"github.com/stripe-mcp/stripe-mcp/internal/testutil"
 )
-
-// Helpers of the subscriptions, refunds, balance and account tests.
-
-// billingOptions are the server options of these tests, on Stripe at base.
-func billingOptions(t *testing.T, base string) server.Options {
-	return server.Options{Stripe: testutil.Client(t, base), Currency: "usd", AutoCapture: true, KeyMode: "test"}
-}
-
-// billingOnMock connects a client to a server whose Stripe is stripe-mock.
-func billingOnMock(t *testing.T) (*mcp.ClientSession, *testutil.Recorder) {
-	t.Helper()
-	base, rec := testutil.StripeMock(t)
-	return testutil.Connect(t, billingOptions(t, base)), rec
-}
-
-// billingOnFake connects a client to a server whose Stripe is h.
-func billingOnFake(t *testing.T, h http.Handler) (*mcp.ClientSession, *testutil.Recorder) {
-	t.Helper()
-	base, rec := testutil.Serve(t, h)
-	return testutil.Connect(t, billingOptions(t, base)), rec
-}
-
-// wire is one request a tool must have sent. Params are the form body of a
-// POST, or the query of a GET or DELETE.
-type wire struct {
-	method, path string
-	params       map[string]string
-	absent       []string
-	header       map[string]string
-}
-
-// checkWire compares the requests received with want, one by one, in order.
-func checkWire(t *testing.T, got []testutil.Request, want ...wire) {
-	t.Helper()
-	if len(got) != len(want) {
-		var seen []string
-		for _, r := range got {
-			seen = append(seen, r.Method+" "+r.Path)
-		}
-		t.Fatalf("sent %d requests %v, want %d", len(got), seen, len(want))
-	}
-	for i, w := range want {
-		r := got[i]
-		if r.Method != w.method || r.Path != w.path {
-			t.Errorf("request %d: %s %s, want %s %s", i, r.Method, r.Path, w.method, w.path)
-			continue
-		}
-		params := r.Query
-		if r.Method == http.MethodPost {
-			params = r.Form
-			if len(r.Query) > 0 {
-				t.Errorf("POST %s carries a query %v", r.Path, r.Query)
-			}
-		}
-		for k, v := range w.params {
-			if !params.Has(k) {
-				t.Errorf("%s %s: %s not sent; sent %v", r.Method, r.Path, k, params)
-			} else if got := params.Get(k); got != v {
-				t.Errorf("%s %s: %s = %q, want %q", r.Method, r.Path, k, got, v)
-			}
-		}
-		for _, k := range w.absent {
-			if params.Has(k) {
-				t.Errorf("%s %s: %s = %q sent, want absent", r.Method, r.Path, k, params.Get(k))
-			}
-		}
-		for k, v := range w.header {
-			if got := r.Header.Get(k); got != v {
-				t.Errorf("%s %s: header %s = %q, want %q", r.Method, r.Path, k, got, v)
-			}
-		}
-	}
-}
-
-// fieldOf reads a field of a structured result as a T.
-func fieldOf[T any](t *testing.T, m map[string]any, key string) T {
-	t.Helper()
-	v, ok := m[key]
-	if !ok {
-		t.Fatalf("result has no %s: %v", key, m)
-	}
-	x, ok := v.(T)
-	if !ok {
-		var zero T
-		t.Fatalf("result %s = %v (%T), want a %T", key, v, v, zero)
-	}
-	return x
-}
-
-// objectsOf reads an array of objects from a structured result.
-func objectsOf(t *testing.T, m map[string]any, key string) []map[string]any {
-	t.Helper()
-	raw := fieldOf[[]any](t, m, key)
-	out := make([]map[string]any, len(raw))
-	for i, e := range raw {
-		o, ok := e.(map[string]any)
-		if !ok {
-			t.Fatalf("%s[%d] = %v (%T), want an object", key, i, e, e)
-		}
-		out[i] = o
-	}
-	return out
-}
-
-// pageOf checks the shape of a compact list page and returns its items.
-func pageOf(t *testing.T, out map[string]any) []map[string]any {
-	t.Helper()
-	data := objectsOf(t, out, "data")
-	if n := int(fieldOf[float64](t, out, "count")); n != len(data) {
-		t.Errorf("count = %d, want %d", n, len(data))
-	}
-	more := fieldOf[bool](t, out, "hasMore")
-	next, hasNext := out["nextCursor"]
-	switch {
-	case more && len(data) > 0 && next != data[len(data)-1]["id"]:
-		t.Errorf("nextCursor = %v, want the last id %v", next, data[len(data)-1]["id"])
-	case !more && hasNext:
-		t.Errorf("nextCursor = %v without hasMore", next)
-	}
-	return data
-}
-
-// refusedUnsent calls a tool that must refuse its arguments before Stripe is
-// asked, and checks the message names each of want.
-func refusedUnsent(t *testing.T, cs *mcp.ClientSession, rec *testutil.Recorder, tool string, args map[string]any, want ...string) {
-	t.Helper()
-	before := rec.Count()
-	res := testutil.Call(t, cs, tool, args)
-	msg := testutil.Text(res)
-	if !res.IsError {
-		t.Fatalf("%s accepted %v: %s", tool, args, msg)
-	}
-	if n := rec.Count() - before; n != 0 {
-		t.Errorf("%d requests reached Stripe, want none", n)
-	}
-	if !strings.Contains(msg, "nothing was sent to Stripe") {
-		t.Errorf("message %q does not say nothing was sent", msg)
-	}
-	for _, s := range want {
-		if !strings.Contains(msg, s) {
-			t.Errorf("message %q does not contain %q", msg, s)
-		}
-	}
-}
-
-// rawOf decodes a `full` result, which must be Stripe's own object.
-func rawOf(t *testing.T, res *mcp.CallToolResult, object string) map[string]any {
-	t.Helper()
-	m := testutil.Structured(t, res)
-	if got := m["object"]; got != object {
-		t.Fatalf("full result object = %v, want %q: %v", got, object, m)
-	}
-	var fromText map[string]any
-	if err := json.Unmarshal([]byte(testutil.Text(res)), &fromText); err != nil || fromText["object"] != object {
-		t.Errorf("text content is not the raw %s: %v", object, err)
-	}
-	return m
-}
 
 // rfc3339 renders a Unix time the way the projections do.
 func rfc3339(unix float64) string {
@@ -268,7 +106,7 @@ func TestCreateSubscription(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cs, rec := billingOnMock(t)
+			cs, rec := connectStripeMock(t, defaultOptions())
 			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_create_subscription", tt.args))
 			checkWire(t, rec.Requests(), tt.sent)
 			checkSubscription(t, out)
@@ -297,7 +135,7 @@ func TestSubscriptionProjection(t *testing.T) {
 	body := subscriptionJSON("sub_known",
 		subscriptionItemJSON("si_first", 3, 1500, 1, periodEnd),
 		subscriptionItemJSON("si_second", 1, 9000, 3, periodEnd+86400))
-	cs, _ := billingOnFake(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	cs, _ := connectFake(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, body)
 	}))
@@ -335,7 +173,7 @@ func TestSubscriptionProjection(t *testing.T) {
 // mockItemID is the item id of stripe-mock's subscription, as a GET returns it.
 func mockItemID(t *testing.T) string {
 	t.Helper()
-	cs, _ := billingOnMock(t)
+	cs, _ := connectStripeMock(t, defaultOptions())
 	raw := rawOf(t, testutil.Call(t, cs, "stripe_get_subscription", map[string]any{"subscriptionId": "sub_123", "full": true}), "subscription")
 	data := objectsOf(t, fieldOf[map[string]any](t, raw, "items"), "data")
 	if len(data) != 1 {
@@ -414,7 +252,7 @@ func TestUpdateSubscription(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cs, rec := billingOnMock(t)
+			cs, rec := connectStripeMock(t, defaultOptions())
 			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_update_subscription", tt.args))
 			checkWire(t, rec.Requests(), tt.sent...)
 			checkSubscription(t, out)
@@ -440,7 +278,7 @@ func TestUpdateSubscriptionRefused(t *testing.T) {
 		{"item id of another object", map[string]any{"subscriptionId": "sub_123", "itemId": "price_1", "quantity": 2}, []string{"itemId", "si_"}},
 		{"item id with only metadata", map[string]any{"subscriptionId": "sub_123", "itemId": "si_1", "metadata": map[string]any{"a": "b"}}, []string{"itemId", "quantity or priceId"}},
 	}
-	cs, rec := billingOnMock(t)
+	cs, rec := connectStripeMock(t, defaultOptions())
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			refusedUnsent(t, cs, rec, "stripe_update_subscription", tt.args, tt.want...)
@@ -458,7 +296,7 @@ func TestUpdateSubscriptionItemLookup(t *testing.T) {
 			subscriptionItemJSON("si_a", 1, 1500, 1, 1767225600), subscriptionItemJSON("si_b", 1, 900, 1, 1767225600)),
 		"/v1/subscriptions/sub_none": subscriptionJSON("sub_none"),
 	}
-	cs, rec := billingOnFake(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	cs, rec := connectFake(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, ok := subs[r.URL.Path]
 		w.Header().Set("Content-Type", "application/json")
 		if !ok {
@@ -546,7 +384,7 @@ func TestCancelSubscription(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cs, rec := billingOnMock(t)
+			cs, rec := connectStripeMock(t, defaultOptions())
 			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_cancel_subscription", tt.args))
 			checkWire(t, rec.Requests(), tt.sent)
 			checkSubscription(t, out)
@@ -554,7 +392,7 @@ func TestCancelSubscription(t *testing.T) {
 	}
 	t.Run("refused", func(t *testing.T) {
 		t.Parallel()
-		cs, rec := billingOnMock(t)
+		cs, rec := connectStripeMock(t, defaultOptions())
 		for _, args := range []map[string]any{
 			{"subscriptionId": "sub_123", "cancelAtPeriodEnd": true, "proration": false},
 			{"subscriptionId": "sub_123", "cancelAtPeriodEnd": true, "proration": true},
@@ -566,7 +404,7 @@ func TestCancelSubscription(t *testing.T) {
 }
 
 func TestGetSubscription(t *testing.T) {
-	cs, rec := billingOnMock(t)
+	cs, rec := connectStripeMock(t, defaultOptions())
 	out := testutil.Structured(t, testutil.Call(t, cs, "stripe_get_subscription", map[string]any{"subscriptionId": "sub_123"}))
 	items := checkSubscription(t, out)
 	raw := rawOf(t, testutil.Call(t, cs, "stripe_get_subscription", map[string]any{"subscriptionId": "sub_123", "full": true}), "subscription")
@@ -628,7 +466,7 @@ func TestListSubscriptions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cs, rec := billingOnMock(t)
+			cs, rec := connectStripeMock(t, defaultOptions())
 			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_list_subscriptions", tt.args))
 			checkWire(t, rec.Requests(), tt.sent)
 			for _, s := range pageOf(t, out) {
@@ -642,7 +480,7 @@ func TestListSubscriptions(t *testing.T) {
 		item := subscriptionItemJSON("si_x", 1, 1000, 1, 1767225600)
 		page := fmt.Sprintf(`{"object":"list","url":"/v1/subscriptions","has_more":true,"data":[%s,%s]}`,
 			subscriptionJSON("sub_newer", item), subscriptionJSON("sub_older", item))
-		cs, _ := billingOnFake(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cs, _ := connectFake(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprint(w, page)
 		}))
@@ -699,7 +537,7 @@ func TestSubscriptionInputRefused(t *testing.T) {
 		{"legacy coupon argument", "stripe_create_subscription", create(map[string]any{"coupon": "SAVE10"}), []string{"coupon"}},
 		{"immediate-cancel argument on update", "stripe_update_subscription", map[string]any{"subscriptionId": "sub_123", "quantity": 2, "invoice": true}, []string{"invoice"}},
 	}
-	cs, rec := billingOnMock(t)
+	cs, rec := connectStripeMock(t, defaultOptions())
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			refusedUnsent(t, cs, rec, tt.tool, tt.args, tt.want...)

@@ -162,45 +162,45 @@ func TestAcceptedEdges(t *testing.T) {
 		name string
 		tool string
 		args map[string]any
-		sent wantRequest
+		sent wire
 	}{
 		{
 			name: "null is absent",
 			tool: "stripe_create_payment",
 			args: map[string]any{"amount": 2500, "customerId": nil, "metadata": nil, "capture": nil},
-			sent: wantRequest{method: "POST", path: "/v1/payment_intents", params: map[string]string{"amount": "2500"},
+			sent: wire{method: "POST", path: "/v1/payment_intents", params: map[string]string{"amount": "2500"},
 				absent: []string{"customer", "capture_method"}},
 		},
 		{
 			name: "null cursor on a list",
 			tool: "stripe_list_customers",
 			args: map[string]any{"email": nil, "startingAfter": nil, "limit": nil},
-			sent: wantRequest{method: "GET", path: "/v1/customers", params: map[string]string{"limit": "10"},
+			sent: wire{method: "GET", path: "/v1/customers", params: map[string]string{"limit": "10"},
 				absent: []string{"email", "starting_after"}},
 		},
 		{
 			name: "jpy amount is whole yen",
 			tool: "stripe_create_payment",
 			args: map[string]any{"amount": 150, "currency": "jpy"},
-			sent: wantRequest{method: "POST", path: "/v1/payment_intents", params: map[string]string{"amount": "150", "currency": "jpy"}},
+			sent: wire{method: "POST", path: "/v1/payment_intents", params: map[string]string{"amount": "150", "currency": "jpy"}},
 		},
 		{
 			name: "isk amount in whole krónur",
 			tool: "stripe_create_payment",
 			args: map[string]any{"amount": 4000, "currency": "isk"},
-			sent: wantRequest{method: "POST", path: "/v1/payment_intents", params: map[string]string{"amount": "4000", "currency": "isk"}},
+			sent: wire{method: "POST", path: "/v1/payment_intents", params: map[string]string{"amount": "4000", "currency": "isk"}},
 		},
 		{
 			name: "largest amount",
 			tool: "stripe_create_payment",
 			args: map[string]any{"amount": 99999999},
-			sent: wantRequest{method: "POST", path: "/v1/payment_intents", params: map[string]string{"amount": "99999999"}},
+			sent: wire{method: "POST", path: "/v1/payment_intents", params: map[string]string{"amount": "99999999"}},
 		},
 		{
 			name: "22-character statement descriptor",
 			tool: "stripe_create_payment",
 			args: map[string]any{"amount": 2500, "statementDescriptor": strings.Repeat("A", 22)},
-			sent: wantRequest{method: "POST", path: "/v1/payment_intents", params: map[string]string{"statement_descriptor_suffix": strings.Repeat("A", 22)}},
+			sent: wire{method: "POST", path: "/v1/payment_intents", params: map[string]string{"statement_descriptor_suffix": strings.Repeat("A", 22)}},
 		},
 		{
 			name: "50 metadata keys",
@@ -212,19 +212,19 @@ func TestAcceptedEdges(t *testing.T) {
 				}
 				return m
 			}()},
-			sent: wantRequest{method: "POST", path: "/v1/payment_intents", params: map[string]string{"metadata[key0]": "v", "metadata[key49]": "v"}},
+			sent: wire{method: "POST", path: "/v1/payment_intents", params: map[string]string{"metadata[key0]": "v", "metadata[key49]": "v"}},
 		},
 		{
 			name: "short digit runs are not card numbers",
 			tool: "stripe_create_payment",
 			args: map[string]any{"amount": 2500, "description": "order 1042, phone 555 0100", "metadata": map[string]any{"orderId": "123456789012"}},
-			sent: wantRequest{method: "POST", path: "/v1/payment_intents", params: map[string]string{"description": "order 1042, phone 555 0100", "metadata[orderId]": "123456789012"}},
+			sent: wire{method: "POST", path: "/v1/payment_intents", params: map[string]string{"description": "order 1042, phone 555 0100", "metadata[orderId]": "123456789012"}},
 		},
 		{
 			name: "search page tokens are not ids",
 			tool: "stripe_list_customers",
 			args: map[string]any{"query": `email:"jenny@example.com"`, "startingAfter": "eyJwYWdlIjoyfQ"},
-			sent: wantRequest{method: "GET", path: "/v1/customers/search", params: map[string]string{"page": "eyJwYWdlIjoyfQ"}},
+			sent: wire{method: "GET", path: "/v1/customers/search", params: map[string]string{"page": "eyJwYWdlIjoyfQ"}},
 		},
 	}
 	for _, tt := range tests {
@@ -232,7 +232,7 @@ func TestAcceptedEdges(t *testing.T) {
 			t.Parallel()
 			cs, rec := connectStripeMock(t, defaultOptions())
 			testutil.Structured(t, testutil.Call(t, cs, tt.tool, tt.args))
-			checkRequests(t, rec, tt.sent)
+			checkWire(t, rec.Requests(), tt.sent)
 		})
 	}
 }

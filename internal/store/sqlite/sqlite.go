@@ -1,0 +1,242 @@
+// Package sqlite implements store.Store on SQLite (pure Go, no cgo) in the
+// data directory: WAL journal, schema migrations, one writer at a time.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+
+	"github.com/stripe-mcp/stripe-mcp/internal/store"
+)
+
+// FileName is the database file in the data directory.
+const FileName = "stripe-mcp.db"
+
+// DB is a store.Store on SQLite.
+type DB struct {
+	db *sql.DB
+}
+
+// Open opens (creating if needed) the database in dir, readable only by its
+// owner, and brings its schema up to date.
+func Open(ctx context.Context, dir string) (*DB, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, FileName)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("data dir %s: %w", dir, err)
+	}
+	f.Close()
+	return OpenFile(ctx, path)
+}
+
+// OpenFile opens the database at path.
+func OpenFile(ctx context.Context, path string) (*DB, error) {
+	q := url.Values{}
+	for _, p := range []string{
+		"journal_mode(WAL)",
+		// In WAL mode NORMAL makes every commit durable against the process
+		// being killed (the WAL is written before the commit returns); only
+		// an operating-system crash can lose the last commits.
+		"synchronous(NORMAL)",
+		"busy_timeout(10000)",
+		"foreign_keys(ON)",
+	} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	// SQLite has one writer at a time; a single connection serialises
+	// writers in the process instead of letting them meet SQLITE_BUSY.
+	db.SetMaxOpenConns(1)
+	d := &DB{db: db}
+	if err := d.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	return d, nil
+}
+
+// migrations are applied in order, each once; a new one is appended, never
+// edited.
+var migrations = []string{
+	`CREATE TABLE audit (
+		id              INTEGER PRIMARY KEY AUTOINCREMENT,
+		started_us      INTEGER NOT NULL,
+		finished_us     INTEGER,
+		session_id      TEXT NOT NULL,
+		principal       TEXT NOT NULL,
+		client          TEXT NOT NULL,
+		transport       TEXT NOT NULL,
+		tool            TEXT NOT NULL,
+		arguments       TEXT NOT NULL,
+		outcome         TEXT NOT NULL,
+		message         TEXT NOT NULL DEFAULT '',
+		amount          INTEGER NOT NULL DEFAULT 0,
+		currency        TEXT NOT NULL DEFAULT '',
+		request_ids     TEXT NOT NULL DEFAULT '',
+		idempotency_key TEXT NOT NULL DEFAULT '',
+		replayed        INTEGER NOT NULL DEFAULT 0,
+		duration_us     INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX audit_by_tool ON audit (tool, id);
+	CREATE TABLE idempotency_generations (
+		scope      TEXT PRIMARY KEY,
+		generation INTEGER NOT NULL,
+		updated_us INTEGER NOT NULL
+	);`,
+}
+
+func (d *DB) migrate(ctx context.Context) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_us INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	var applied int
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&applied); err != nil {
+		return err
+	}
+	if applied > len(migrations) {
+		return fmt.Errorf("the database has schema version %d; this build knows %d: use a newer stripe-mcp", applied, len(migrations))
+	}
+	for v := applied + 1; v <= len(migrations); v++ {
+		if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
+			return fmt.Errorf("migration %d: %w", v, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_us) VALUES (?, ?)`, v, time.Now().UnixMicro()); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// Close closes the database.
+func (d *DB) Close() error { return d.db.Close() }
+
+func micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+// StartCall implements store.Store.
+func (d *DB) StartCall(ctx context.Context, c *store.Call) (int64, error) {
+	started := c.Started
+	if started.IsZero() {
+		started = time.Now()
+	}
+	res, err := d.db.ExecContext(ctx, `INSERT INTO audit
+		(started_us, session_id, principal, client, transport, tool, arguments, outcome, amount, currency, request_ids, idempotency_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		micros(started), c.SessionID, c.Principal, c.Client, c.Transport, c.Tool, c.Arguments,
+		store.OutcomePending, c.Amount, c.Currency, strings.Join(c.RequestIDs, ","), c.IdempotencyKey)
+	if err != nil {
+		return 0, fmt.Errorf("audit: recording the call: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// FinishCall implements store.Store.
+func (d *DB) FinishCall(ctx context.Context, id int64, r store.Result) error {
+	finished := r.Finished
+	if finished.IsZero() {
+		finished = time.Now()
+	}
+	res, err := d.db.ExecContext(ctx, `UPDATE audit SET finished_us = ?, outcome = ?, message = ?, amount = ?, currency = ?,
+		request_ids = ?, idempotency_key = ?, replayed = ?, duration_us = ? WHERE id = ?`,
+		micros(finished), r.Outcome, r.Message, r.Amount, r.Currency, strings.Join(r.RequestIDs, ","),
+		r.IdempotencyKey, r.Replayed, r.Duration.Microseconds(), id)
+	if err != nil {
+		return fmt.Errorf("audit: completing call %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("audit: call %d: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
+
+// Calls implements store.Store.
+func (d *DB) Calls(ctx context.Context, q store.Query) ([]store.Call, error) {
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	query := `SELECT id, started_us, COALESCE(finished_us, 0), session_id, principal, client, transport, tool, arguments,
+		outcome, message, amount, currency, request_ids, idempotency_key, replayed, duration_us FROM audit`
+	var args []any
+	if q.Tool != "" {
+		query += ` WHERE tool = ?`
+		args = append(args, q.Tool)
+	}
+	query += ` ORDER BY id DESC LIMIT ?`
+	args = append(args, limit)
+	rows, err := d.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("audit: reading: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Call
+	for rows.Next() {
+		var (
+			c                 store.Call
+			started, finished int64
+			requestIDs        string
+			durationMicros    int64
+		)
+		if err := rows.Scan(&c.ID, &started, &finished, &c.SessionID, &c.Principal, &c.Client, &c.Transport, &c.Tool,
+			&c.Arguments, &c.Outcome, &c.Message, &c.Amount, &c.Currency, &requestIDs, &c.IdempotencyKey,
+			&c.Replayed, &durationMicros); err != nil {
+			return nil, err
+		}
+		c.Started = time.UnixMicro(started).UTC()
+		if finished != 0 {
+			c.Finished = time.UnixMicro(finished).UTC()
+		}
+		if requestIDs != "" {
+			c.RequestIDs = strings.Split(requestIDs, ",")
+		}
+		c.Duration = time.Duration(durationMicros) * time.Microsecond
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Generation implements store.Store.
+func (d *DB) Generation(ctx context.Context, scope string) (int64, error) {
+	var g int64
+	err := d.db.QueryRowContext(ctx, `SELECT generation FROM idempotency_generations WHERE scope = ?`, scope).Scan(&g)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return g, err
+}
+
+// AdvanceGeneration implements store.Store.
+func (d *DB) AdvanceGeneration(ctx context.Context, scope string) (int64, error) {
+	var g int64
+	err := d.db.QueryRowContext(ctx, `INSERT INTO idempotency_generations (scope, generation, updated_us) VALUES (?, 1, ?)
+		ON CONFLICT (scope) DO UPDATE SET generation = generation + 1, updated_us = excluded.updated_us
+		RETURNING generation`, scope, time.Now().UnixMicro()).Scan(&g)
+	return g, err
+}
+
+var _ store.Store = (*DB)(nil)

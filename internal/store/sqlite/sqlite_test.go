@@ -1,0 +1,65 @@
+package sqlite_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/stripe-mcp/stripe-mcp/internal/store"
+	"github.com/stripe-mcp/stripe-mcp/internal/store/sqlite"
+	"github.com/stripe-mcp/stripe-mcp/internal/store/storetest"
+)
+
+func TestContract(t *testing.T) {
+	root := t.TempDir()
+	storetest.Run(t, func(t *testing.T, name string) store.Store {
+		s, err := sqlite.Open(context.Background(), filepath.Join(root, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+// TestPrivateFiles: the data directory and database are the owner's only.
+func TestPrivateFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	s, err := sqlite.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for path, want := range map[string]os.FileMode{dir: 0o700, filepath.Join(dir, sqlite.FileName): 0o600} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s has mode %v, want %v", path, fi.Mode().Perm(), want)
+		}
+	}
+}
+
+// TestConcurrentOpen: processes starting together migrate the schema once.
+func TestConcurrentOpen(t *testing.T) {
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := sqlite.Open(context.Background(), dir)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if _, err := s.StartCall(context.Background(), &store.Call{Tool: "t", Arguments: "{}"}); err != nil {
+				t.Error(err)
+			}
+			s.Close()
+		}()
+	}
+	wg.Wait()
+}

@@ -1,0 +1,85 @@
+// Package store is what stripe-mcp keeps between calls and across restarts:
+// the audit log, idempotency generations, and later spend counters and
+// confirmation tokens. One interface; SQLite (store/sqlite) by default, and
+// any other implementation passes the same contract tests (store/storetest).
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Outcomes of a recorded call.
+const (
+	OutcomePending  = "pending"  // started, never finished: the process died mid-call
+	OutcomeOK       = "ok"       // Stripe answered and the tool succeeded
+	OutcomeError    = "error"    // Stripe (or the network) refused or failed
+	OutcomeRefused  = "refused"  // refused before anything was sent to Stripe
+	OutcomeInternal = "internal" // a bug in the server
+)
+
+// Call is one tool call in the audit log.
+type Call struct {
+	ID        int64
+	Started   time.Time
+	Finished  time.Time // zero while pending
+	SessionID string
+	Principal string
+	Client    string
+	Transport string
+	Tool      string
+	Arguments string // JSON with secrets and card data redacted
+	Outcome   string
+	Message   string // why a call was refused or failed, shortened
+	Amount    int64  // meaningful when Currency is set
+	Currency  string
+	// RequestIDs are Stripe's request ids, in the order sent.
+	RequestIDs     []string
+	IdempotencyKey string // the first key sent, if any
+	Replayed       bool   // Stripe answered from a previous request with the same key
+	Duration       time.Duration
+}
+
+// Result is how a call ended.
+type Result struct {
+	Outcome        string
+	Message        string
+	Amount         int64
+	Currency       string
+	RequestIDs     []string
+	IdempotencyKey string
+	Replayed       bool
+	Duration       time.Duration
+	Finished       time.Time
+}
+
+// Query selects audit rows, newest first.
+type Query struct {
+	Limit int    // 0 means 100
+	Tool  string // "" means every tool
+}
+
+// ErrNotFound is returned for an unknown row or key.
+var ErrNotFound = errors.New("not found")
+
+// Store is the server's durable state. Implementations are safe for
+// concurrent use; every write is durable once the method returns (it
+// survives the process being killed).
+type Store interface {
+	// StartCall records a call before anything is sent to Stripe and
+	// returns its id.
+	StartCall(ctx context.Context, c *Call) (int64, error)
+	// FinishCall completes the row of a started call.
+	FinishCall(ctx context.Context, id int64, r Result) error
+	// Calls lists recorded calls, newest first.
+	Calls(ctx context.Context, q Query) ([]Call, error)
+
+	// Generation is the current idempotency generation of a scope (0 for a
+	// scope never seen).
+	Generation(ctx context.Context, scope string) (int64, error)
+	// AdvanceGeneration moves a scope to its next generation and returns it.
+	AdvanceGeneration(ctx context.Context, scope string) (int64, error)
+
+	Close() error
+}

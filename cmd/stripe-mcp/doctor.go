@@ -44,6 +44,12 @@ func runDoctor(cmd *cobra.Command, g *globalFlags, out io.Writer) error {
 		r.fail("guardrails", strings.Join(keys, ", ")+" set, but not enforced by this build: the server refuses to start", "remove the setting to run without it")
 	}
 
+	if st, err := openStore(cmd.Context(), cfg); err != nil {
+		r.fail("store", err.Error(), "make server.dataDir (STRIPE_MCP_DATA_DIR) a directory this user can write")
+	} else {
+		st.Close()
+		r.ok("store", "audit log and idempotency state in "+cfg.DataDir)
+	}
 	if cfg.Sandbox {
 		r.ok("key", "none needed: sandbox mode uses a made-up test key")
 	} else {

@@ -66,6 +66,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 				return runStdio(cmd, &g, stderr)
 			},
 		},
+		auditCommand(&g, stdout),
 		&cobra.Command{
 			Use:   "doctor",
 			Short: "Check the configuration, the API key and the connection to Stripe",
@@ -163,7 +164,14 @@ func runStdio(cmd *cobra.Command, g *globalFlags, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	st, err := openStore(cmd.Context(), cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 	srv, err := server.New(server.Options{
+		Store:             st,
+		Idempotency:       cfg.IdempotencyEnabled,
 		Stripe:            sc,
 		Currency:          cfg.Currency,
 		AutoCapture:       cfg.AutoCapture,

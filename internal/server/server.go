@@ -14,9 +14,12 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/stripe-mcp/stripe-mcp/internal/audit"
+	"github.com/stripe-mcp/stripe-mcp/internal/guard"
 	"github.com/stripe-mcp/stripe-mcp/internal/redact"
 	"github.com/stripe-mcp/stripe-mcp/internal/registry"
 	"github.com/stripe-mcp/stripe-mcp/internal/session"
+	"github.com/stripe-mcp/stripe-mcp/internal/store"
 	"github.com/stripe-mcp/stripe-mcp/internal/stripeapi"
 	"github.com/stripe-mcp/stripe-mcp/internal/tools"
 )
@@ -35,7 +38,13 @@ type Options struct {
 	AllowedOperations []string
 	ReadOnly          bool
 	KeyMode           string // "test", "live" or "sandbox"
-	Logger            *slog.Logger
+	// Store keeps the audit log and idempotency generations. Without one
+	// (some tests) calls are not audited and writes carry no derived keys.
+	Store store.Store
+	// Idempotency derives the keys of writes from the call (SPEC §5);
+	// false leaves key-making to stripe-go (random, reused across retries).
+	Idempotency bool
+	Logger      *slog.Logger
 	// Identify names the transport and principal of new sessions.
 	Identify session.Identify
 }
@@ -57,6 +66,9 @@ func New(o Options) (*Server, error) {
 		o.Identify = func(mcp.Request) (string, string) { return session.Stdio, session.LocalOperator }
 	}
 	deps := &tools.Deps{Stripe: o.Stripe, Currency: o.Currency, AutoCapture: o.AutoCapture, KeyMode: o.KeyMode, Logger: o.Logger}
+	if o.Store != nil && o.Idempotency {
+		deps.Idempotency = &guard.Idempotency{Store: o.Store, Account: o.Stripe.Account}
+	}
 	selected, err := registry.Select(tools.All(deps), o.AllowedOperations, o.ReadOnly)
 	if err != nil {
 		return nil, err
@@ -70,9 +82,15 @@ func New(o Options) (*Server, error) {
 		},
 	})
 	tracker := session.NewTracker(o.Identify)
-	// Outermost first: every request gets its session, then panics anywhere
-	// below are recovered.
-	s.AddReceivingMiddleware(tracker.Middleware, logCalls(o.Logger), recoverPanics(o.Logger))
+	// Outermost first: every request gets its session; tool calls are
+	// audited around everything else, so refusals and recovered panics are
+	// in the log too.
+	mw := []mcp.Middleware{tracker.Middleware}
+	if o.Store != nil {
+		mw = append(mw, audit.New(o.Store, selected, o.Currency, o.Logger).Middleware)
+	}
+	mw = append(mw, logCalls(o.Logger), recoverPanics(o.Logger))
+	s.AddReceivingMiddleware(mw...)
 	registry.Register(s, selected)
 	return &Server{MCP: s, Sessions: tracker, Tools: selected}, nil
 }
@@ -121,6 +139,7 @@ func recoverPanics(logger *slog.Logger) mcp.Middleware {
 				if ct, ok := req.(*mcp.CallToolRequest); ok {
 					attrs = append(attrs, "tool", ct.Params.Name)
 					logger.Error("tool handler panicked", attrs...)
+					audit.MarkInternal(ctx)
 					res = &mcp.CallToolResult{
 						IsError: true,
 						Content: []mcp.Content{&mcp.TextContent{Text: fmt.Sprintf(

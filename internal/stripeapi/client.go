@@ -186,8 +186,12 @@ func (t *rateLimitTransport) RoundTrip(req *http.Request) (*http.Response, error
 		req = req.Clone(req.Context())
 		req.Header.Set("Stripe-Account", t.account)
 	}
+	info := CallInfoFrom(req.Context())
 	for attempt := 0; ; attempt++ {
 		resp, err := t.base.RoundTrip(req)
+		if info != nil {
+			info.record(req, resp)
+		}
 		if err != nil || !retryable(resp) || attempt >= t.retries || req.GetBody == nil && req.Body != nil {
 			return resp, err
 		}

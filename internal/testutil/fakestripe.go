@@ -26,6 +26,10 @@ type FakeStripe struct {
 	StatusFor func(r *http.Request) int // optional: force a status (e.g. 500) for a request
 
 	lastProration string
+	holdPrefix    string
+	holdCh        chan struct{}
+	dropPrefix    string
+	dropN         int
 }
 
 type fakeResponse struct {
@@ -80,44 +84,97 @@ func (f *FakeStripe) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	status, body, header, drop := f.handle(r)
+	if hold := f.hold(r); hold != nil {
+		<-hold
+	}
+	if drop {
+		// The request was processed, but the answer is lost on the way:
+		// the client sees a broken connection.
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				conn.Close()
+				return
+			}
+		}
+	}
+	for k, v := range header {
+		w.Header().Set(k, v)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// Hold makes POST requests whose path starts with prefix wait until the
+// returned function is called (after they have been processed).
+func (f *FakeStripe) Hold(prefix string) (release func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ch := make(chan struct{})
+	f.holdPrefix, f.holdCh = prefix, ch
+	var once sync.Once
+	return func() { once.Do(func() { close(ch) }) }
+}
+
+// DropResponses makes the next n POST responses whose path starts with
+// prefix be lost after the request was processed.
+func (f *FakeStripe) DropResponses(prefix string, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.dropPrefix, f.dropN = prefix, n
+}
+
+func (f *FakeStripe) hold(r *http.Request) chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.holdCh != nil && r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, f.holdPrefix) {
+		return f.holdCh
+	}
+	return nil
+}
+
+// handle processes a request under the lock and returns the answer.
+func (f *FakeStripe) handle(r *http.Request) (status int, body []byte, header map[string]string, drop bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.Requests++
-	w.Header().Set("Request-Id", fmt.Sprintf("req_fake%d", f.Requests))
-	w.Header().Set("Content-Type", "application/json")
+	header = map[string]string{"Request-Id": fmt.Sprintf("req_fake%d", f.Requests)}
+	if r.Method == http.MethodPost && f.dropN > 0 && strings.HasPrefix(r.URL.Path, f.dropPrefix) {
+		f.dropN--
+		drop = true
+	}
 	if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer sk_test_") {
-		f.write(w, 401, stripeError("invalid_request_error", "", "", "Invalid API Key provided", ""))
-		return
+		b, _ := json.Marshal(stripeError("invalid_request_error", "", "", "Invalid API Key provided", ""))
+		return 401, b, header, drop
 	}
 	if f.StatusFor != nil {
 		if s := f.StatusFor(r); s != 0 {
-			f.write(w, s, stripeError("api_error", "", "", "An unknown error occurred", ""))
-			return
+			b, _ := json.Marshal(stripeError("api_error", "", "", "An unknown error occurred", ""))
+			return s, b, header, drop
 		}
 	}
 	key := r.Header.Get("Idempotency-Key")
 	if r.Method == http.MethodPost {
 		f.Keys = append(f.Keys, key)
 		if prev, ok := f.idem[key]; ok && key != "" {
-			w.Header().Set("Idempotent-Replayed", "true")
-			w.WriteHeader(prev.status)
-			w.Write(prev.body)
-			return
+			header["Idempotent-Replayed"] = "true"
+			return prev.status, prev.body, header, drop
 		}
 	}
-	status, body := f.route(r)
-	b, _ := json.Marshal(body)
+	st, v := f.route(r)
+	b, _ := json.Marshal(v)
 	if r.Method == http.MethodPost && key != "" {
-		f.idem[key] = fakeResponse{status, b}
+		f.idem[key] = fakeResponse{st, b}
 	}
-	w.WriteHeader(status)
-	w.Write(b)
+	return st, b, header, drop
 }
 
-func (f *FakeStripe) write(w http.ResponseWriter, status int, body any) {
-	b, _ := json.Marshal(body)
-	w.WriteHeader(status)
-	w.Write(b)
+// PostKeys returns the Idempotency-Key of every POST so far.
+func (f *FakeStripe) PostKeys() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.Keys...)
 }
 
 func stripeError(typ, code, decline, msg, param string) map[string]any {

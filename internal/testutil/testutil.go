@@ -19,6 +19,8 @@ import (
 
 	"github.com/stripe-mcp/stripe-mcp/internal/sandbox"
 	"github.com/stripe-mcp/stripe-mcp/internal/server"
+	"github.com/stripe-mcp/stripe-mcp/internal/store"
+	"github.com/stripe-mcp/stripe-mcp/internal/store/sqlite"
 	"github.com/stripe-mcp/stripe-mcp/internal/stripeapi"
 )
 
@@ -207,4 +209,23 @@ func Structured(t testing.TB, res *mcp.CallToolResult) map[string]any {
 		t.Fatalf("structured content %s: %v", b, err)
 	}
 	return m
+}
+
+// OpenStore opens a SQLite store in a fresh directory, closed at the end of
+// the test.
+func OpenStore(t testing.TB) store.Store {
+	t.Helper()
+	return OpenStoreAt(t, t.TempDir())
+}
+
+// OpenStoreAt opens the SQLite store in dir (a restarted server reopens the
+// same dir).
+func OpenStoreAt(t testing.TB, dir string) store.Store {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }

@@ -139,7 +139,7 @@ func customerTools() []Definition {
 
 func createCustomer(c *call, in *createCustomerIn) (any, error) {
 	p := &stripe.CustomerCreateParams{Address: in.Address.params(), Metadata: in.Metadata}
-	p.IdempotencyKey = c.idempotencyKey(in.IdempotencyKey)
+	p.IdempotencyKey = c.nextKey()
 	setString(&p.Email, in.Email)
 	setString(&p.Name, in.Name)
 	setString(&p.Phone, in.Phone)
@@ -157,7 +157,7 @@ func createCustomer(c *call, in *createCustomerIn) (any, error) {
 
 func updateCustomer(c *call, in *updateCustomerIn) (any, error) {
 	p := &stripe.CustomerUpdateParams{Address: in.Address.params(), Metadata: in.Metadata}
-	p.IdempotencyKey = c.idempotencyKey(in.IdempotencyKey)
+	p.IdempotencyKey = c.nextKey()
 	setString(&p.Email, in.Email)
 	setString(&p.Name, in.Name)
 	setString(&p.Phone, in.Phone)

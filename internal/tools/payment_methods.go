@@ -69,7 +69,7 @@ func paymentMethodTools() []Definition {
 
 func attachPaymentMethod(c *call, in *attachPaymentMethodIn) (any, error) {
 	p := &stripe.PaymentMethodAttachParams{Customer: stripe.String(in.CustomerID)}
-	p.IdempotencyKey = c.idempotencyKey(in.IdempotencyKey)
+	p.IdempotencyKey = c.nextKey()
 	pm, err := c.d.Stripe.V1PaymentMethods.Attach(c, in.PaymentMethodID, p)
 	if err != nil {
 		return nil, stripeErr(err)
@@ -79,9 +79,7 @@ func attachPaymentMethod(c *call, in *attachPaymentMethodIn) (any, error) {
 		up := &stripe.CustomerUpdateParams{
 			InvoiceSettings: &stripe.CustomerUpdateInvoiceSettingsParams{DefaultPaymentMethod: stripe.String(pm.ID)},
 		}
-		if in.IdempotencyKey != "" {
-			up.IdempotencyKey = stripe.String(in.IdempotencyKey + "-default")
-		}
+		up.IdempotencyKey = c.nextKey()
 		if _, err := c.d.Stripe.V1Customers.Update(c, in.CustomerID, up); err != nil {
 			f := stripeapi.Describe(err)
 			f.Message = "the payment method was attached, but making it the default failed: " + f.Message
@@ -121,7 +119,7 @@ func listPaymentMethods(c *call, in *listPaymentMethodsIn) (any, error) {
 
 func detachPaymentMethod(c *call, in *detachPaymentMethodIn) (any, error) {
 	p := &stripe.PaymentMethodDetachParams{}
-	p.IdempotencyKey = c.idempotencyKey(in.IdempotencyKey)
+	p.IdempotencyKey = c.nextKey()
 	pm, err := c.d.Stripe.V1PaymentMethods.Detach(c, in.PaymentMethodID, p)
 	if err != nil {
 		return nil, stripeErr(err)

@@ -169,7 +169,7 @@ func createPayment(c *call, in *createPaymentIn) (any, error) {
 		Currency: stripe.String(in.Currency),
 		Metadata: in.Metadata,
 	}
-	p.IdempotencyKey = c.idempotencyKey(in.IdempotencyKey)
+	p.IdempotencyKey = c.nextKey()
 	capture := c.d.AutoCapture
 	if in.Capture != nil {
 		capture = *in.Capture
@@ -197,7 +197,7 @@ func createPayment(c *call, in *createPaymentIn) (any, error) {
 
 func confirmPayment(c *call, in *confirmPaymentIn) (any, error) {
 	p := &stripe.PaymentIntentConfirmParams{}
-	p.IdempotencyKey = c.idempotencyKey(in.IdempotencyKey)
+	p.IdempotencyKey = c.nextKey()
 	setString(&p.PaymentMethod, in.PaymentMethodID)
 	setString(&p.ReturnURL, in.ReturnURL)
 	pi, err := c.d.Stripe.V1PaymentIntents.Confirm(c, in.PaymentIntentID, p)
@@ -209,7 +209,7 @@ func confirmPayment(c *call, in *confirmPaymentIn) (any, error) {
 
 func capturePayment(c *call, in *capturePaymentIn) (any, error) {
 	p := &stripe.PaymentIntentCaptureParams{}
-	p.IdempotencyKey = c.idempotencyKey(in.IdempotencyKey)
+	p.IdempotencyKey = c.nextKey()
 	if in.AmountToCapture > 0 {
 		p.AmountToCapture = stripe.Int64(in.AmountToCapture)
 	}
@@ -222,7 +222,7 @@ func capturePayment(c *call, in *capturePaymentIn) (any, error) {
 
 func cancelPayment(c *call, in *cancelPaymentIn) (any, error) {
 	p := &stripe.PaymentIntentCancelParams{}
-	p.IdempotencyKey = c.idempotencyKey(in.IdempotencyKey)
+	p.IdempotencyKey = c.nextKey()
 	setString(&p.CancellationReason, in.CancellationReason)
 	pi, err := c.d.Stripe.V1PaymentIntents.Cancel(c, in.PaymentIntentID, p)
 	if err != nil {

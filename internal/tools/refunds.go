@@ -69,7 +69,7 @@ func refundTools() []Definition {
 
 func createRefund(c *call, in *createRefundIn) (any, error) {
 	p := &stripe.RefundCreateParams{Metadata: in.Metadata}
-	p.IdempotencyKey = c.idempotencyKey(in.IdempotencyKey)
+	p.IdempotencyKey = c.nextKey()
 	setString(&p.PaymentIntent, in.PaymentIntentID)
 	setString(&p.Charge, in.ChargeID)
 	setString(&p.Reason, in.Reason)

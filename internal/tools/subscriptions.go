@@ -201,7 +201,7 @@ func createSubscription(c *call, in *createSubscriptionIn) (any, error) {
 		Items:    []*stripe.SubscriptionCreateItemParams{item},
 		Metadata: in.Metadata,
 	}
-	p.IdempotencyKey = c.idempotencyKey(in.IdempotencyKey)
+	p.IdempotencyKey = c.nextKey()
 	if in.TrialPeriodDays > 0 {
 		p.TrialPeriodDays = stripe.Int64(in.TrialPeriodDays)
 	}
@@ -218,7 +218,7 @@ func createSubscription(c *call, in *createSubscriptionIn) (any, error) {
 
 func updateSubscription(c *call, in *updateSubscriptionIn) (any, error) {
 	p := &stripe.SubscriptionUpdateParams{Metadata: in.Metadata}
-	p.IdempotencyKey = c.idempotencyKey(in.IdempotencyKey)
+	p.IdempotencyKey = c.nextKey()
 	p.ProrationBehavior = prorationBehavior(in.Proration, in.ProrationBehavior)
 	if in.Quantity > 0 || in.PriceID != "" {
 		// Quantity and price live on the subscription's item.
@@ -257,7 +257,7 @@ func updateSubscription(c *call, in *updateSubscriptionIn) (any, error) {
 func cancelSubscription(c *call, in *cancelSubscriptionIn) (any, error) {
 	if in.CancelAtPeriodEnd {
 		p := &stripe.SubscriptionUpdateParams{CancelAtPeriodEnd: stripe.Bool(true)}
-		p.IdempotencyKey = c.idempotencyKey(in.IdempotencyKey)
+		p.IdempotencyKey = c.nextKey()
 		sub, err := c.d.Stripe.V1Subscriptions.Update(c, in.SubscriptionID, p)
 		if err != nil {
 			return nil, stripeErr(err)
@@ -265,7 +265,7 @@ func cancelSubscription(c *call, in *cancelSubscriptionIn) (any, error) {
 		return c.object(viewSubscription(sub), sub.LastResponse), nil
 	}
 	p := &stripe.SubscriptionCancelParams{}
-	p.IdempotencyKey = c.idempotencyKey(in.IdempotencyKey)
+	p.IdempotencyKey = c.nextKey()
 	if in.Proration != nil {
 		p.Prorate = stripe.Bool(*in.Proration)
 	}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -20,8 +21,10 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stripe/stripe-go/v85"
 
+	"github.com/stripe-mcp/stripe-mcp/internal/guard"
 	"github.com/stripe-mcp/stripe-mcp/internal/redact"
 	"github.com/stripe-mcp/stripe-mcp/internal/registry"
+	"github.com/stripe-mcp/stripe-mcp/internal/session"
 	"github.com/stripe-mcp/stripe-mcp/internal/stripeapi"
 )
 
@@ -31,6 +34,10 @@ type Deps struct {
 	Currency    string // default currency, lower case
 	AutoCapture bool   // default of stripe_create_payment's capture
 	KeyMode     string // "test", "live" or "sandbox", for diagnoses
+	// Idempotency derives the keys of writes; nil sends none of our own
+	// (stripe-go then makes a random key per request, reused across its
+	// retries).
+	Idempotency *guard.Idempotency
 	Logger      *slog.Logger
 }
 
@@ -259,11 +266,80 @@ func (h *handler[In]) handle(ctx context.Context, req *mcp.CallToolRequest) (*mc
 	}
 	full, _ := args["full"].(bool)
 	c := &call{Context: ctx, d: h.d, req: req, full: full}
+	info := stripeapi.CallInfoFrom(ctx)
+	if info == nil {
+		c.Context, info = stripeapi.WithCallInfo(ctx)
+	}
+	var scope string
+	if !h.t.ReadOnly {
+		// A write that reached Stripe finishes (or times out) even if the
+		// client cancels: an abandoned charge is worse than a late answer.
+		c.Context = context.WithoutCancel(c.Context)
+		if c.keyBase, scope, err = h.key(c.Context, args, &in); err != nil {
+			return nil, err
+		}
+	}
 	out, err := h.t.run(c, &in)
 	if err != nil {
-		return errorResult(err)
+		res, rerr := errorResult(err)
+		if scope != "" && res != nil && info.Sent() {
+			// The failure is Stripe's answer to this key; the next attempt
+			// must be a new request, not a replay of the failure.
+			if ferr := h.d.Idempotency.Failed(context.WithoutCancel(ctx), scope); ferr != nil {
+				h.d.logger().Error("idempotency generation not advanced", "tool", h.t.Name, "error", ferr)
+			}
+		}
+		return res, rerr
 	}
-	return jsonResult(out)
+	res, err := jsonResult(out)
+	if err == nil && info.Replayed() {
+		markReplayed(res)
+	}
+	return res, err
+}
+
+// key is the idempotency key base of a write: the caller's own key, or one
+// derived from the principal, the tool and the canonical input.
+func (h *handler[In]) key(ctx context.Context, args map[string]any, in *In) (base, scope string, err error) {
+	if k, _ := args["idempotencyKey"].(string); k != "" {
+		return k, "", nil
+	}
+	if h.d.Idempotency == nil {
+		return "", "", nil
+	}
+	// The validated input is the call's identity: defaults filled in and
+	// values normalised, so "USD" and an omitted default currency are the
+	// same call.
+	b, err := json.Marshal(in)
+	if err != nil {
+		return "", "", fmt.Errorf("tool %s: encoding the input: %w", h.t.Name, err)
+	}
+	canonical, err := guard.Canonical(b)
+	if err != nil {
+		return "", "", fmt.Errorf("tool %s: %w", h.t.Name, err)
+	}
+	principal := "unknown"
+	if s := session.From(ctx); s != nil {
+		principal = s.Principal
+	}
+	return h.d.Idempotency.Key(ctx, principal, h.t.Name, canonical)
+}
+
+// markReplayed adds "replayed": true to a result Stripe answered from an
+// earlier request with the same key.
+func markReplayed(res *mcp.CallToolResult) {
+	b, ok := res.StructuredContent.(json.RawMessage)
+	if !ok || len(b) < 2 || b[0] != '{' {
+		return
+	}
+	marked := make([]byte, 0, len(b)+18)
+	marked = append(marked, `{"replayed":true`...)
+	if rest := bytes.TrimSpace(b[1:]); len(rest) > 0 && rest[0] != '}' {
+		marked = append(marked, ',')
+	}
+	marked = append(marked, b[1:]...)
+	res.StructuredContent = json.RawMessage(marked)
+	res.Content = []mcp.Content{&mcp.TextContent{Text: string(marked)}}
 }
 
 // validator is implemented by inputs with rules a schema cannot say well:
@@ -275,9 +351,11 @@ type validator interface {
 // call is one tool invocation.
 type call struct {
 	context.Context
-	d    *Deps
-	req  *mcp.CallToolRequest
-	full bool
+	d       *Deps
+	req     *mcp.CallToolRequest
+	full    bool
+	keyBase string // the idempotency key of the first write; "" for none
+	writes  int
 }
 
 // object returns the compact projection, or the raw Stripe object when the
@@ -289,13 +367,19 @@ func (c *call) object(compact any, resp *stripe.APIResponse) any {
 	return compact
 }
 
-// idempotencyKey is the key sent with a write: the caller's explicit key, or
-// nil to let the client make one (stripe-go reuses it across its retries).
-func (c *call) idempotencyKey(explicit string) *string {
-	if explicit != "" {
-		return &explicit
+// nextKey is the idempotency key of the call's next write: the base for the
+// first, the base and the write's number for the ones after (a tool that
+// makes two writes sends two keys, both stable across repeats). nil lets
+// stripe-go make one.
+func (c *call) nextKey() *string {
+	c.writes++
+	if c.keyBase == "" {
+		return nil
 	}
-	return nil
+	if c.writes == 1 {
+		return stripe.String(c.keyBase)
+	}
+	return stripe.String(c.keyBase + "-" + strconv.Itoa(c.writes))
 }
 
 // invalidInput is a refusal of the arguments; nothing was sent to Stripe.
@@ -447,3 +531,10 @@ func schemaError(err error) error {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func (d *Deps) logger() *slog.Logger {
+	if d.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return d.Logger
+}

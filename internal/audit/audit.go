@@ -1,0 +1,259 @@
+// Package audit records every tool call in the store, in two phases: a
+// pending row before anything can reach Stripe, completed before the result
+// goes back to the client. A call that was answered is therefore never
+// missing from the log, and a crash mid-call leaves its pending row.
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/stripe-mcp/stripe-mcp/internal/money"
+	"github.com/stripe-mcp/stripe-mcp/internal/redact"
+	"github.com/stripe-mcp/stripe-mcp/internal/registry"
+	"github.com/stripe-mcp/stripe-mcp/internal/session"
+	"github.com/stripe-mcp/stripe-mcp/internal/store"
+	"github.com/stripe-mcp/stripe-mcp/internal/stripeapi"
+)
+
+// maxArguments bounds the arguments kept per row.
+const maxArguments = 8 << 10
+
+// Recorder is the receiving middleware that writes the audit log.
+type Recorder struct {
+	store    store.Store
+	tools    map[string]registry.Tool
+	currency string
+	logger   *slog.Logger
+	now      func() time.Time
+}
+
+// New returns a recorder for the given registered tools; currency is the
+// default currency, for amounts given without one.
+func New(st store.Store, tools []registry.Tool, currency string, logger *slog.Logger) *Recorder {
+	byName := make(map[string]registry.Tool, len(tools))
+	for _, t := range tools {
+		byName[t.Tool.Name] = t
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Recorder{store: st, tools: byName, currency: currency, logger: logger, now: time.Now}
+}
+
+// Middleware records tools/call requests and passes everything else on.
+func (r *Recorder) Middleware(next mcp.MethodHandler) mcp.MethodHandler {
+	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+		ct, ok := req.(*mcp.CallToolRequest)
+		if !ok {
+			return next(ctx, method, req)
+		}
+		return r.record(ctx, method, ct, next)
+	}
+}
+
+func (r *Recorder) record(ctx context.Context, method string, req *mcp.CallToolRequest, next mcp.MethodHandler) (mcp.Result, error) {
+	// The log is written whatever the client does with its request.
+	keep := context.WithoutCancel(ctx)
+	args := argumentsOf(req.Params.Arguments)
+	call := &store.Call{
+		Started:   r.now(),
+		Tool:      req.Params.Name,
+		Arguments: Redact(args),
+	}
+	if info := session.From(ctx); info != nil {
+		call.SessionID, call.Principal, call.Client, call.Transport = info.ID, info.Principal, info.ClientName(), info.Transport
+	}
+	tool, known := r.tools[call.Tool]
+	call.Amount, call.Currency = r.namedAmount(args)
+	id, err := r.store.StartCall(keep, call)
+	if err != nil {
+		// No row, no call: an unrecorded money movement is what the log
+		// exists to prevent.
+		r.logger.Error("audit log unavailable; call refused", "tool", call.Tool, "error", err)
+		return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{
+			Text: "the audit log could not be written, so the call was refused (nothing was sent to Stripe): " + err.Error(),
+		}}}, nil
+	}
+	ctx, info := stripeapi.WithCallInfo(ctx)
+	state := &callState{}
+	ctx = context.WithValue(ctx, stateKey{}, state)
+	res, callErr := next(ctx, method, req)
+
+	result := store.Result{
+		Outcome:    store.OutcomeOK,
+		Amount:     call.Amount,
+		Currency:   call.Currency,
+		RequestIDs: info.RequestIDs(),
+		Replayed:   info.Replayed(),
+		Finished:   r.now(),
+	}
+	result.Duration = result.Finished.Sub(call.Started)
+	if keys := info.IdempotencyKeys(); len(keys) > 0 {
+		result.IdempotencyKey = keys[0]
+	}
+	ctr, _ := res.(*mcp.CallToolResult)
+	switch {
+	case callErr != nil:
+		result.Outcome, result.Message = store.OutcomeRefused, shorten(callErr.Error())
+		if known {
+			result.Outcome = store.OutcomeInternal
+		}
+	case ctr == nil:
+		result.Outcome, result.Message = store.OutcomeInternal, "no result"
+	case state.internal.Load():
+		result.Outcome, result.Message = store.OutcomeInternal, shorten(textOf(ctr))
+	case ctr.IsError && !info.Sent():
+		result.Outcome, result.Message = store.OutcomeRefused, shorten(textOf(ctr))
+	case ctr.IsError:
+		result.Outcome, result.Message = store.OutcomeError, shorten(textOf(ctr))
+	}
+	if known && !tool.ReadOnly() && result.Currency == "" && result.Outcome == store.OutcomeOK {
+		result.Amount, result.Currency = resultAmount(ctr)
+	}
+	if err := r.store.FinishCall(keep, id, result); err != nil {
+		// The pending row stays: the call is in the log, its end is not.
+		r.logger.Error("audit row not completed", "id", id, "tool", call.Tool, "error", err)
+	}
+	return res, callErr
+}
+
+type stateKey struct{}
+
+type callState struct{ internal atomic.Bool }
+
+// MarkInternal records that the call in ctx failed on a bug in the server
+// (a recovered panic) rather than on Stripe or its arguments.
+func MarkInternal(ctx context.Context) {
+	if s, ok := ctx.Value(stateKey{}).(*callState); ok {
+		s.internal.Store(true)
+	}
+}
+
+// namedAmount is the amount a call names in its arguments, with its
+// currency (the default when none is given).
+func (r *Recorder) namedAmount(args map[string]any) (int64, string) {
+	for _, name := range []string{"amount", "amountToCapture"} {
+		// Only an amount that is money: what else was asked is in the
+		// arguments column.
+		if f, ok := args[name].(float64); ok && f > 0 && f == float64(int64(f)) {
+			cur, _ := args["currency"].(string)
+			if cur == "" {
+				cur = r.currency
+			}
+			return int64(f), money.Normalize(cur)
+		}
+	}
+	return 0, ""
+}
+
+// resultAmount reads amount and currency from a compact result.
+func resultAmount(res *mcp.CallToolResult) (int64, string) {
+	if res == nil {
+		return 0, ""
+	}
+	b, err := json.Marshal(res.StructuredContent)
+	if err != nil {
+		return 0, ""
+	}
+	var v struct {
+		Amount   *int64 `json:"amount"`
+		Currency string `json:"currency"`
+	}
+	if json.Unmarshal(b, &v) != nil || v.Amount == nil || v.Currency == "" {
+		return 0, ""
+	}
+	return *v.Amount, v.Currency
+}
+
+func argumentsOf(raw any) map[string]any {
+	var b []byte
+	switch v := raw.(type) {
+	case json.RawMessage:
+		b = v
+	case nil:
+		return map[string]any{}
+	default:
+		b, _ = json.Marshal(v)
+	}
+	var m map[string]any
+	if json.Unmarshal(b, &m) != nil {
+		return map[string]any{"_unparseable": shorten(string(b))}
+	}
+	return m
+}
+
+// Redact renders arguments as JSON with card numbers and secrets masked,
+// keys included, bounded in size.
+func Redact(args map[string]any) string {
+	b, err := json.Marshal(redactValue(args))
+	if err != nil {
+		return "{}"
+	}
+	if len(b) > maxArguments {
+		return string(b[:maxArguments]) + "…"
+	}
+	return string(b)
+}
+
+func redactValue(v any) any {
+	switch x := v.(type) {
+	case string:
+		return redact.Cards(redact.Secrets(x))
+	case float64:
+		if x >= 1e12 && x < 1e19 && x == float64(int64(x)) {
+			if s := redact.Cards(strconvInt(int64(x))); s != strconvInt(int64(x)) {
+				return s
+			}
+		}
+		return x
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[redact.Cards(redact.Secrets(k))] = redactValue(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = redactValue(e)
+		}
+		return out
+	}
+	return v
+}
+
+func strconvInt(i int64) string {
+	b, _ := json.Marshal(i)
+	return string(b)
+}
+
+func textOf(res *mcp.CallToolResult) string {
+	var parts []string
+	for _, c := range res.Content {
+		if t, ok := c.(*mcp.TextContent); ok {
+			parts = append(parts, t.Text)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// shorten keeps messages in the log to a readable length, masked.
+func shorten(s string) string {
+	s = redact.Cards(redact.Secrets(s))
+	if len(s) <= 500 {
+		return s
+	}
+	cut := 500
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}

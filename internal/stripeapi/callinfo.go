@@ -1,0 +1,80 @@
+package stripeapi
+
+import (
+	"context"
+	"net/http"
+	"sync"
+)
+
+// CallInfo collects what Stripe said about the requests one tool call made:
+// the request ids, the idempotency keys sent, and whether Stripe answered a
+// write from an earlier request with the same key. The HTTP transport fills
+// it in for requests whose context carries it.
+type CallInfo struct {
+	mu              sync.Mutex
+	requestIDs      []string
+	idempotencyKeys []string
+	replayed        bool
+	attempts        int
+}
+
+type callInfoKey struct{}
+
+// WithCallInfo returns ctx carrying a fresh CallInfo.
+func WithCallInfo(ctx context.Context) (context.Context, *CallInfo) {
+	info := &CallInfo{}
+	return context.WithValue(ctx, callInfoKey{}, info), info
+}
+
+// CallInfoFrom returns the CallInfo in ctx, or nil.
+func CallInfoFrom(ctx context.Context) *CallInfo {
+	info, _ := ctx.Value(callInfoKey{}).(*CallInfo)
+	return info
+}
+
+func (c *CallInfo) record(req *http.Request, resp *http.Response) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.attempts++
+	if key := req.Header.Get("Idempotency-Key"); key != "" && (len(c.idempotencyKeys) == 0 || c.idempotencyKeys[len(c.idempotencyKeys)-1] != key) {
+		c.idempotencyKeys = append(c.idempotencyKeys, key)
+	}
+	if resp == nil {
+		return
+	}
+	if id := resp.Header.Get("Request-Id"); id != "" {
+		c.requestIDs = append(c.requestIDs, id)
+	}
+	if resp.Header.Get("Idempotent-Replayed") == "true" {
+		c.replayed = true
+	}
+}
+
+// RequestIDs are Stripe's request ids, in order.
+func (c *CallInfo) RequestIDs() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.requestIDs...)
+}
+
+// IdempotencyKeys are the keys sent with writes, in order, each once.
+func (c *CallInfo) IdempotencyKeys() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.idempotencyKeys...)
+}
+
+// Sent reports whether any request reached Stripe (or was attempted).
+func (c *CallInfo) Sent() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.attempts > 0
+}
+
+// Replayed reports whether Stripe answered a write from an earlier request
+// with the same idempotency key.
+func (c *CallInfo) Replayed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.replayed
+}

@@ -433,6 +433,7 @@ func (f *FakeStripe) confirm(id string, form url.Values) (int, any) {
 	}
 	charge := f.newID("ch")
 	pi["latest_charge"] = charge
+	pi["last_payment_error"] = nil
 	if pi["capture_method"] == "manual" {
 		pi["status"] = "requires_capture"
 		pi["amount_capturable"] = pi["amount"]

@@ -47,7 +47,7 @@ func auditCommand(g *globalFlags, stdout io.Writer) *cobra.Command {
 			if limit < 1 {
 				return fmt.Errorf("--limit must be at least 1, got %d", limit)
 			}
-			cfg, err := loadConfig(cmd, g)
+			cfg, err := loadConfigWith(cmd, g, true)
 			if err != nil {
 				return err
 			}

@@ -107,6 +107,12 @@ func setVersion() {
 // loadConfig merges the global flags that were set with the environment and
 // the config file.
 func loadConfig(cmd *cobra.Command, g *globalFlags) (*config.Config, error) {
+	return loadConfigWith(cmd, g, false)
+}
+
+// loadConfigWith loads the configuration; keyOptional is for commands that
+// never call Stripe.
+func loadConfigWith(cmd *cobra.Command, g *globalFlags, keyOptional bool) (*config.Config, error) {
 	flags := map[string]string{}
 	if cmd.Flags().Changed("sandbox") {
 		flags["sandbox"] = fmt.Sprint(g.sandbox)
@@ -115,9 +121,10 @@ func loadConfig(cmd *cobra.Command, g *globalFlags) (*config.Config, error) {
 		flags["logLevel"] = g.logLevel
 	}
 	return config.Load(config.LoadOptions{
-		ConfigFile: g.config,
-		Flags:      flags,
-		APIVersion: stripe.APIVersion,
+		ConfigFile:  g.config,
+		Flags:       flags,
+		APIVersion:  stripe.APIVersion,
+		KeyOptional: keyOptional,
 	})
 }
 

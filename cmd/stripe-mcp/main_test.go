@@ -434,3 +434,136 @@ func TestSubscriptionManagementFlow(t *testing.T) {
 		t.Fatalf("Stripe holds %v", got)
 	}
 }
+
+// auditRows runs `stripe-mcp audit --json` on a data dir.
+func auditRows(t *testing.T, environ []string, args ...string) []map[string]any {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"audit", "--json"}, args...)...)
+	cmd.Env = environ
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("audit: %v: %s", err, stderr.String())
+	}
+	var rows []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		if line == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("audit line %q: %v", line, err)
+		}
+		rows = append(rows, m)
+	}
+	return rows
+}
+
+// TestAuditSurvivesKill: a call that was answered is in the log, complete,
+// even when the server is killed with SIGKILL right after answering; a call
+// in flight when the server dies leaves its pending row.
+func TestAuditSurvivesKill(t *testing.T) {
+	fake := testutil.NewFakeStripe()
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	environ := env(t, "STRIPE_API_KEY="+testutil.TestKey, "STRIPE_API_BASE="+srv.URL)
+
+	r := startRaw(t, environ)
+	r.send(initLine)
+	r.read()
+	r.send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	r.send(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"stripe_create_payment","arguments":{"amount":7700,"currency":"eur"}}}`)
+	if m := r.read(); m["id"] != float64(2) {
+		t.Fatalf("answer: %v", m)
+	}
+	r.cmd.Process.Kill() // SIGKILL, at once after the answer
+	r.cmd.Wait()
+	rows := auditRows(t, environ)
+	if len(rows) != 1 || rows[0]["outcome"] != "ok" || rows[0]["finished"] == nil || rows[0]["amount"] != float64(7700) ||
+		rows[0]["currency"] != "eur" || rows[0]["idempotencyKey"] == nil || rows[0]["stripeRequestIds"] == nil {
+		t.Fatalf("after SIGKILL: %v", rows)
+	}
+
+	// A call in flight: Stripe has it, the server dies before answering.
+	release := fake.Hold("/v1/refunds")
+	defer release()
+	r2 := startRaw(t, environ)
+	r2.send(initLine)
+	r2.read()
+	r2.send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	before := fake.RequestCount()
+	r2.send(`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"stripe_create_refund","arguments":{"paymentIntentId":"pi_123","amount":500}}}`)
+	deadline := time.Now().Add(5 * time.Second)
+	for fake.RequestCount() == before {
+		if time.Now().After(deadline) {
+			t.Fatal("the refund never reached Stripe")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	r2.cmd.Process.Kill()
+	r2.cmd.Wait()
+	rows = auditRows(t, environ, "--tool", "stripe_create_refund")
+	if len(rows) != 1 || rows[0]["outcome"] != "pending" || rows[0]["finished"] != nil || rows[0]["amount"] != float64(500) {
+		t.Fatalf("crash mid-call: %v", rows)
+	}
+}
+
+// TestRepeatAfterRestart: the same call made again by a restarted server
+// carries the same idempotency key, so Stripe replays it: one customer.
+func TestRepeatAfterRestart(t *testing.T) {
+	fake := testutil.NewFakeStripe()
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	environ := env(t, "STRIPE_API_KEY="+testutil.TestKey, "STRIPE_API_BASE="+srv.URL)
+	args := map[string]any{"email": "restart@example.com", "name": "Re Start"}
+	cs, _ := connect(t, environ)
+	first := call(t, cs, "stripe_create_customer", args)
+	cs.Close()
+	cs2, _ := connect(t, environ)
+	second := call(t, cs2, "stripe_create_customer", args)
+	if second["replayed"] != true || second["id"] != first["id"] {
+		t.Fatalf("after restart: %v (first %v)", second, first)
+	}
+	if n := fake.CountObjects("customer"); n != 1 {
+		t.Fatalf("%d customers", n)
+	}
+	rows := auditRows(t, environ, "--limit", "1")
+	if len(rows) != 1 || rows[0]["replayed"] != true {
+		t.Fatalf("audit: %v", rows)
+	}
+}
+
+// TestAuditCommand: the table, the filters and bad flags.
+func TestAuditCommand(t *testing.T) {
+	environ := env(t)
+	cs, _ := connect(t, environ, "--sandbox")
+	call(t, cs, "stripe_get_balance", map[string]any{})
+	call(t, cs, "stripe_create_customer", map[string]any{"email": "x@example.com"})
+	testutil.Call(t, cs, "stripe_create_payment", map[string]any{"amount": 0})
+	cs.Close()
+	all := auditRows(t, environ, "--sandbox")
+	if len(all) != 3 || all[0]["outcome"] != "refused" || all[2]["tool"] != "stripe_get_balance" {
+		t.Fatalf("rows: %v", all)
+	}
+	if rows := auditRows(t, environ, "--sandbox", "--tool", "stripe_create_customer"); len(rows) != 1 {
+		t.Fatalf("--tool: %v", rows)
+	}
+	if rows := auditRows(t, environ, "--sandbox", "--limit", "2"); len(rows) != 2 {
+		t.Fatalf("--limit: %v", rows)
+	}
+	// The real account's log is separate from the sandbox's.
+	if rows := auditRows(t, environ); len(rows) != 0 {
+		t.Fatalf("sandbox calls in the account's log: %v", rows)
+	}
+	cmd := exec.Command(binary, "audit", "--sandbox")
+	cmd.Env = environ
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "TOOL") || !strings.Contains(string(out), "stripe_create_customer") {
+		t.Fatalf("table: %v\n%s", err, out)
+	}
+	cmd = exec.Command(binary, "audit", "--limit", "0")
+	cmd.Env = environ
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "--limit") {
+		t.Fatalf("--limit 0: %v %s", err, out)
+	}
+}

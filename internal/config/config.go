@@ -64,6 +64,9 @@ type LoadOptions struct {
 	Getenv func(string) string
 	// APIVersion is the Stripe API version this build speaks; required.
 	APIVersion string
+	// KeyOptional lets a command that never calls Stripe (audit) run
+	// without an API key; a key that is set is still checked.
+	KeyOptional bool
 }
 
 // Load merges flags, environment, config file and defaults, in that order
@@ -75,10 +78,11 @@ func Load(opts LoadOptions) (*Config, error) {
 		return nil, errors.New("config: LoadOptions.APIVersion is empty")
 	}
 	l := &loader{
-		getenv:     opts.Getenv,
-		apiVersion: opts.APIVersion,
-		cfg:        &Config{Sources: map[string]string{}},
-		origins:    map[string]origin{},
+		keyOptional: opts.KeyOptional,
+		getenv:      opts.Getenv,
+		apiVersion:  opts.APIVersion,
+		cfg:         &Config{Sources: map[string]string{}},
+		origins:     map[string]origin{},
 	}
 	if l.getenv == nil {
 		l.getenv = os.Getenv
@@ -181,6 +185,9 @@ func (l *loader) finish() (*Config, error) {
 		return c, nil
 	}
 	o := l.origins["api.key"]
+	if !c.APIKey.IsSet() && l.keyOptional {
+		return c, nil
+	}
 	if !c.APIKey.IsSet() {
 		return nil, errors.New("no Stripe API key: set STRIPE_API_KEY (or STRIPE_API_KEY_FILE, or api.key in the config file) to a secret (sk_test_…) or restricted (rk_test_…) key from https://dashboard.stripe.com/apikeys, or run with --sandbox")
 	}
@@ -192,11 +199,12 @@ func (l *loader) finish() (*Config, error) {
 
 // loader carries the state of one Load.
 type loader struct {
-	getenv     func(string) string
-	apiVersion string
-	cfg        *Config
-	money      []pendingMoney
-	origins    map[string]origin
+	keyOptional bool
+	getenv      func(string) string
+	apiVersion  string
+	cfg         *Config
+	money       []pendingMoney
+	origins     map[string]origin
 }
 
 // fileEntry is a config file value in the text form apply reads.

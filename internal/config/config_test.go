@@ -716,3 +716,21 @@ func TestReference(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyOptional: commands that never call Stripe load without a key, but
+// a key that is set is still checked.
+func TestKeyOptional(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		m := map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return func(k string) string { return m[k] }
+	}
+	if _, err := Load(LoadOptions{APIVersion: "2026-03-25.dahlia", KeyOptional: true, Getenv: env("HOME", t.TempDir())}); err != nil {
+		t.Fatalf("no key, key optional: %v", err)
+	}
+	if _, err := Load(LoadOptions{APIVersion: "2026-03-25.dahlia", KeyOptional: true, Getenv: env("HOME", t.TempDir(), "STRIPE_API_KEY", "pk_test_0123456789abcdefghijklmnop")}); err == nil {
+		t.Fatal("a publishable key was accepted because the key is optional")
+	}
+}

@@ -166,7 +166,7 @@ func TestNoAuditNoCall(t *testing.T) {
 	if !res.IsError || !strings.Contains(testutil.Text(res), "audit log") {
 		t.Fatalf("got %s", testutil.Text(res))
 	}
-	if fake.Requests != 0 {
-		t.Fatalf("%d requests reached Stripe", fake.Requests)
+	if fake.RequestCount() != 0 {
+		t.Fatalf("%d requests reached Stripe", fake.RequestCount())
 	}
 }

@@ -170,6 +170,13 @@ func (f *FakeStripe) handle(r *http.Request) (status int, body []byte, header ma
 	return st, b, header, drop
 }
 
+// RequestCount is the number of requests received so far.
+func (f *FakeStripe) RequestCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.Requests
+}
+
 // PostKeys returns the Idempotency-Key of every POST so far.
 func (f *FakeStripe) PostKeys() []string {
 	f.mu.Lock()

@@ -21,6 +21,7 @@ import (
 	"github.com/stripe-mcp/stripe-mcp/internal/config"
 	"github.com/stripe-mcp/stripe-mcp/internal/sandbox"
 	"github.com/stripe-mcp/stripe-mcp/internal/server"
+	"github.com/stripe-mcp/stripe-mcp/internal/store"
 	"github.com/stripe-mcp/stripe-mcp/internal/stripeapi"
 	"github.com/stripe-mcp/stripe-mcp/internal/transport"
 )
@@ -171,13 +172,25 @@ func runStdio(cmd *cobra.Command, g *globalFlags, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(cmd.Context(), cfg)
-	if err != nil {
+	if cfg.DatabaseURL.IsSet() {
+		_, err := openStore(cmd.Context(), cfg) // says why it cannot be used
 		return err
 	}
+	// The database opens once the client has initialized (or at the first
+	// call): initialize is answered without it. If it cannot be opened,
+	// every call is refused (the audit log comes first) and the reason is
+	// logged.
+	st := store.OpenLater(func() (store.Store, error) {
+		s, err := openStore(context.WithoutCancel(cmd.Context()), cfg)
+		if err != nil {
+			logger.Error("the store cannot be opened: every tool call will be refused", "error", err)
+		}
+		return s, err
+	})
 	defer st.Close()
 	srv, err := server.New(server.Options{
 		Store:             st,
+		OnInitialized:     st.Start,
 		Idempotency:       cfg.IdempotencyEnabled,
 		Stripe:            sc,
 		Currency:          cfg.Currency,

@@ -44,7 +44,9 @@ type Options struct {
 	// Idempotency derives the keys of writes from the call (SPEC §5);
 	// false leaves key-making to stripe-go (random, reused across retries).
 	Idempotency bool
-	Logger      *slog.Logger
+	// OnInitialized runs when a client has finished initializing.
+	OnInitialized func()
+	Logger        *slog.Logger
 	// Identify names the transport and principal of new sessions.
 	Identify session.Identify
 }
@@ -76,6 +78,11 @@ func New(o Options) (*Server, error) {
 	s := mcp.NewServer(&mcp.Implementation{Name: "stripe-mcp", Title: "Stripe", Version: Version}, &mcp.ServerOptions{
 		Instructions: instructions,
 		Logger:       sdkLogger(o.Logger),
+		InitializedHandler: func(context.Context, *mcp.InitializedRequest) {
+			if o.OnInitialized != nil {
+				o.OnInitialized()
+			}
+		},
 		Capabilities: &mcp.ServerCapabilities{
 			Tools:   &mcp.ToolCapabilities{},
 			Logging: &mcp.LoggingCapabilities{},

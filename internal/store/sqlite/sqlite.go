@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -24,10 +25,16 @@ const FileName = "stripe-mcp.db"
 // DB is a store.Store on SQLite.
 type DB struct {
 	db *sql.DB
+	// The statements that record calls, parsed once.
+	startCall, finishCall *sql.Stmt
+	// journal makes call rows durable cheaply and batches them into the
+	// database; nil where files cannot be locked (rows go straight in).
+	journal *journal
 }
 
 // Open opens (creating if needed) the database in dir, readable only by its
-// owner, and brings its schema up to date.
+// owner, brings its schema up to date, copies in the audit journals of
+// servers that died, and starts a journal of its own.
 func Open(ctx context.Context, dir string) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir %s: %w", dir, err)
@@ -38,19 +45,44 @@ func Open(ctx context.Context, dir string) (*DB, error) {
 		return nil, fmt.Errorf("data dir %s: %w", dir, err)
 	}
 	f.Close()
-	return OpenFile(ctx, path)
+	d, err := OpenFile(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	if err := recoverJournals(ctx, dir, d.apply); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	probe, err := os.CreateTemp(dir, "lock-probe-*")
+	if err == nil {
+		supported := lockFile(probe, false) == nil
+		probe.Close()
+		os.Remove(probe.Name())
+		if supported {
+			if d.journal, err = newJournal(dir, d.apply); err != nil {
+				d.Close()
+				return nil, err
+			}
+		}
+	}
+	return d, nil
 }
 
 // OpenFile opens the database at path.
 func OpenFile(ctx context.Context, path string) (*DB, error) {
 	q := url.Values{}
 	for _, p := range []string{
+		// First, so that the statements below wait for other processes
+		// (and openers) instead of failing with SQLITE_BUSY.
+		"busy_timeout(10000)",
 		"journal_mode(WAL)",
 		// In WAL mode NORMAL makes every commit durable against the process
 		// being killed (the WAL is written before the commit returns); only
 		// an operating-system crash can lose the last commits.
 		"synchronous(NORMAL)",
-		"busy_timeout(10000)",
+		// Rows are appended and rarely read back: a small page cache is
+		// enough and keeps the server's memory small.
+		"cache_size(-128)",
 		"foreign_keys(ON)",
 	} {
 		q.Add("_pragma", p)
@@ -64,7 +96,14 @@ func OpenFile(ctx context.Context, path string) (*DB, error) {
 	// writers in the process instead of letting them meet SQLITE_BUSY.
 	db.SetMaxOpenConns(1)
 	d := &DB{db: db}
-	if err := d.migrate(ctx); err != nil {
+	if err := d.migrateRetrying(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	if d.startCall, err = db.PrepareContext(ctx, startCallSQL); err == nil {
+		d.finishCall, err = db.PrepareContext(ctx, finishCallSQL)
+	}
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
@@ -75,7 +114,7 @@ func OpenFile(ctx context.Context, path string) (*DB, error) {
 // edited.
 var migrations = []string{
 	`CREATE TABLE audit (
-		id              INTEGER PRIMARY KEY AUTOINCREMENT,
+		id              INTEGER PRIMARY KEY,
 		started_us      INTEGER NOT NULL,
 		finished_us     INTEGER,
 		session_id      TEXT NOT NULL,
@@ -93,12 +132,30 @@ var migrations = []string{
 		replayed        INTEGER NOT NULL DEFAULT 0,
 		duration_us     INTEGER NOT NULL DEFAULT 0
 	);
-	CREATE INDEX audit_by_tool ON audit (tool, id);
+	CREATE INDEX audit_by_time ON audit (started_us);
 	CREATE TABLE idempotency_generations (
 		scope      TEXT PRIMARY KEY,
 		generation INTEGER NOT NULL,
 		updated_us INTEGER NOT NULL
 	);`,
+}
+
+// migrateRetrying migrates, waiting out other processes that open the same
+// new database at the same moment: switching it to WAL takes a lock for
+// which SQLite does not always wait.
+func (d *DB) migrateRetrying(ctx context.Context) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for delay := 5 * time.Millisecond; ; delay = min(2*delay, 200*time.Millisecond) {
+		err := d.migrate(ctx)
+		if err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+	}
 }
 
 func (d *DB) migrate(ctx context.Context) error {
@@ -128,8 +185,38 @@ func (d *DB) migrate(ctx context.Context) error {
 	return tx.Commit()
 }
 
-// Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+// Close writes out the journal and closes the database.
+func (d *DB) Close() error {
+	var err error
+	if d.journal != nil {
+		err = d.journal.close()
+	}
+	return errors.Join(err, d.db.Close())
+}
+
+// apply copies journalled entries into the database, in one transaction.
+// Applying an entry twice changes nothing (a journal may be copied again if
+// a process died between the copy and removing the file).
+func (d *DB) apply(ctx context.Context, batch []entry) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	start, finish := tx.StmtContext(ctx, d.startCall), tx.StmtContext(ctx, d.finishCall)
+	for _, e := range batch {
+		switch {
+		case e.Op == "start" && e.Call != nil:
+			_, err = start.ExecContext(ctx, startArgs(e.ID, e.Call)...)
+		case e.Op == "finish" && e.Result != nil:
+			_, err = finish.ExecContext(ctx, finishArgs(e.ID, *e.Result)...)
+		}
+		if err != nil {
+			return fmt.Errorf("audit: writing the journal to the database: %w", err)
+		}
+	}
+	return tx.Commit()
+}
 
 func micros(t time.Time) int64 {
 	if t.IsZero() {
@@ -138,33 +225,56 @@ func micros(t time.Time) int64 {
 	return t.UnixMicro()
 }
 
+const (
+	startCallSQL = `INSERT OR IGNORE INTO audit
+		(id, started_us, session_id, principal, client, transport, tool, arguments, outcome, amount, currency, request_ids, idempotency_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	finishCallSQL = `UPDATE audit SET finished_us = ?, outcome = ?, message = ?, amount = ?, currency = ?,
+		request_ids = ?, idempotency_key = ?, replayed = ?, duration_us = ? WHERE id = ?`
+)
+
+func startArgs(id int64, c *store.Call) []any {
+	return []any{id, micros(c.Started), c.SessionID, c.Principal, c.Client, c.Transport, c.Tool, c.Arguments,
+		store.OutcomePending, c.Amount, c.Currency, strings.Join(c.RequestIDs, ","), c.IdempotencyKey}
+}
+
+func finishArgs(id int64, r store.Result) []any {
+	return []any{micros(r.Finished), r.Outcome, r.Message, r.Amount, r.Currency, strings.Join(r.RequestIDs, ","),
+		r.IdempotencyKey, r.Replayed, r.Duration.Microseconds(), id}
+}
+
 // StartCall implements store.Store.
 func (d *DB) StartCall(ctx context.Context, c *store.Call) (int64, error) {
-	started := c.Started
-	if started.IsZero() {
-		started = time.Now()
+	cc := *c
+	if cc.Started.IsZero() {
+		cc.Started = time.Now()
 	}
-	res, err := d.db.ExecContext(ctx, `INSERT INTO audit
-		(started_us, session_id, principal, client, transport, tool, arguments, outcome, amount, currency, request_ids, idempotency_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		micros(started), c.SessionID, c.Principal, c.Client, c.Transport, c.Tool, c.Arguments,
-		store.OutcomePending, c.Amount, c.Currency, strings.Join(c.RequestIDs, ","), c.IdempotencyKey)
-	if err != nil {
+	// Ids are random: several processes may write the same database.
+	id := rand.Int64N(1<<62) + 1
+	if d.journal != nil {
+		if err := d.journal.add(entry{Op: "start", ID: id, Call: &cc}); err != nil {
+			return 0, fmt.Errorf("audit: recording the call: %w", err)
+		}
+		return id, nil
+	}
+	if _, err := d.startCall.ExecContext(ctx, startArgs(id, &cc)...); err != nil {
 		return 0, fmt.Errorf("audit: recording the call: %w", err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // FinishCall implements store.Store.
 func (d *DB) FinishCall(ctx context.Context, id int64, r store.Result) error {
-	finished := r.Finished
-	if finished.IsZero() {
-		finished = time.Now()
+	if r.Finished.IsZero() {
+		r.Finished = time.Now()
 	}
-	res, err := d.db.ExecContext(ctx, `UPDATE audit SET finished_us = ?, outcome = ?, message = ?, amount = ?, currency = ?,
-		request_ids = ?, idempotency_key = ?, replayed = ?, duration_us = ? WHERE id = ?`,
-		micros(finished), r.Outcome, r.Message, r.Amount, r.Currency, strings.Join(r.RequestIDs, ","),
-		r.IdempotencyKey, r.Replayed, r.Duration.Microseconds(), id)
+	if d.journal != nil && d.journal.isOpen(id) {
+		if err := d.journal.add(entry{Op: "finish", ID: id, Result: &r}); err != nil {
+			return fmt.Errorf("audit: completing call %d: %w", id, err)
+		}
+		return nil
+	}
+	res, err := d.finishCall.ExecContext(ctx, finishArgs(id, r)...)
 	if err != nil {
 		return fmt.Errorf("audit: completing call %d: %w", id, err)
 	}
@@ -180,6 +290,12 @@ func (d *DB) Calls(ctx context.Context, q store.Query) ([]store.Call, error) {
 	if limit <= 0 {
 		limit = 100
 	}
+	if d.journal != nil {
+		// This process's own rows are in the database before it answers.
+		if err := d.journal.flush(ctx); err != nil {
+			return nil, err
+		}
+	}
 	query := `SELECT id, started_us, COALESCE(finished_us, 0), session_id, principal, client, transport, tool, arguments,
 		outcome, message, amount, currency, request_ids, idempotency_key, replayed, duration_us FROM audit`
 	var args []any
@@ -187,7 +303,7 @@ func (d *DB) Calls(ctx context.Context, q store.Query) ([]store.Call, error) {
 		query += ` WHERE tool = ?`
 		args = append(args, q.Tool)
 	}
-	query += ` ORDER BY id DESC LIMIT ?`
+	query += ` ORDER BY started_us DESC, id DESC LIMIT ?`
 	args = append(args, limit)
 	rows, err := d.db.QueryContext(ctx, query, args...)
 	if err != nil {

@@ -63,3 +63,24 @@ func TestConcurrentOpen(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// BenchmarkCallRow is the cost the audit log adds to every tool call: one
+// row started and finished.
+func BenchmarkCallRow(b *testing.B) {
+	s, err := sqlite.Open(context.Background(), b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		id, err := s.StartCall(ctx, &store.Call{SessionID: "ses_1", Principal: "p", Transport: "stdio", Tool: "stripe_get_customer", Arguments: `{"customerId":"cus_123"}`})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.FinishCall(ctx, id, store.Result{Outcome: store.OutcomeOK, RequestIDs: []string{"req_1"}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -81,12 +81,13 @@ func auditRoundTrip(t *testing.T, open Open) {
 func auditQuery(t *testing.T, open Open) {
 	s := mustOpen(t, open, "query")
 	ctx := context.Background()
+	base := time.Now().Add(-time.Hour)
 	for i := range 30 {
 		tool := "stripe_get_customer"
 		if i%3 == 0 {
 			tool = "stripe_create_refund"
 		}
-		if _, err := s.StartCall(ctx, &store.Call{Tool: tool, Arguments: fmt.Sprintf(`{"n":%d}`, i)}); err != nil {
+		if _, err := s.StartCall(ctx, &store.Call{Started: base.Add(time.Duration(i) * time.Millisecond), Tool: tool, Arguments: fmt.Sprintf(`{"n":%d}`, i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -95,7 +96,7 @@ func auditQuery(t *testing.T, open Open) {
 		t.Fatalf("%d rows", len(all))
 	}
 	for i := 1; i < len(all); i++ {
-		if all[i].ID >= all[i-1].ID {
+		if !all[i].Started.Before(all[i-1].Started) {
 			t.Fatal("not newest first")
 		}
 	}
@@ -148,6 +149,9 @@ func concurrentCalls(t *testing.T, open Open) {
 	}
 	ids := map[int64]bool{}
 	for _, r := range rows {
+		if r.ID <= 0 {
+			t.Fatalf("id %d", r.ID)
+		}
 		if r.Outcome != store.OutcomeOK || ids[r.ID] {
 			t.Fatalf("row %+v", r)
 		}

@@ -5,6 +5,7 @@
 package audit
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -66,7 +67,7 @@ func (r *Recorder) record(ctx context.Context, method string, req *mcp.CallToolR
 	call := &store.Call{
 		Started:   r.now(),
 		Tool:      req.Params.Name,
-		Arguments: Redact(args),
+		Arguments: redactedArguments(req.Params.Arguments, args),
 	}
 	if info := session.From(ctx); info != nil {
 		call.SessionID, call.Principal, call.Client, call.Transport = info.ID, info.Principal, info.ClientName(), info.Transport
@@ -188,6 +189,29 @@ func argumentsOf(raw any) map[string]any {
 		return map[string]any{"_unparseable": shorten(string(b))}
 	}
 	return m
+}
+
+// redactedArguments is Redact(args), taking the arguments as sent when they
+// hold nothing to mask (the common case) instead of encoding them again.
+func redactedArguments(raw any, args map[string]any) string {
+	if b, ok := raw.(json.RawMessage); ok && len(b) <= maxArguments && !needsRedaction(b) {
+		var buf bytes.Buffer
+		if json.Compact(&buf, b) == nil && buf.Len() > 0 && buf.Bytes()[0] == '{' {
+			return buf.String()
+		}
+	}
+	return Redact(args)
+}
+
+// needsRedaction reports whether raw arguments may hold a secret or a card
+// number: a key prefix, or a run of 13 or more digits (with or without
+// separators) anywhere in the text.
+func needsRedaction(b []byte) bool {
+	s := string(b)
+	if strings.Contains(s, "k_test_") || strings.Contains(s, "k_live_") || strings.Contains(s, "whsec_") {
+		return true
+	}
+	return redact.CardNumber(s) || strings.Contains(s, `\u00`)
 }
 
 // Redact renders arguments as JSON with card numbers and secrets masked,

@@ -283,6 +283,8 @@ func TestStartupRefusals(t *testing.T) {
 		{"live without allowLive", []string{"STRIPE_API_KEY=" + live}, "STRIPE_ALLOW_LIVE"},
 		{"missing", nil, "STRIPE_API_KEY"},
 		{"bad api version", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_API_VERSION=2023-10-16"}, "2026-03-25.dahlia"},
+		{"unknown toolset in the allow-list", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_ALLOWED_OPERATIONS=payments,paymnets"}, "paymnets"},
+		{"unknown tool in the allow-list", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_ALLOWED_OPERATIONS=stripe_delete_account"}, "stripe_delete_account"},
 		{"unenforced amount cap", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_MAX_AMOUNT=10000"}, "security.maxAmount"},
 		{"remote http base", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_API_BASE=http://example.com"}, "https"},
 	}
@@ -305,7 +307,7 @@ func TestStartupRefusals(t *testing.T) {
 				t.Errorf("stdout = %q, want nothing", stdout.String())
 			}
 			for _, kv := range c.env {
-				if v := strings.SplitN(kv, "=", 2)[1]; len(v) > 20 && strings.Contains(stderr.String(), v) {
+				if v, ok := strings.CutPrefix(kv, "STRIPE_API_KEY="); ok && len(v) > 20 && strings.Contains(stderr.String(), v) {
 					t.Errorf("stderr shows the whole key: %s", stderr.String())
 				}
 			}
@@ -339,6 +341,11 @@ func TestDoctor(t *testing.T) {
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	closed := "http://" + l.Addr().String()
 	l.Close()
+	live := "sk_live_" + strings.Repeat("Z9y8", 8)
+	anyKey := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"id":"acct_live0001","object":"account","country":"US","charges_enabled":true}`))
+	}))
+	defer anyKey.Close()
 	badFile := filepath.Join(t.TempDir(), "c.json")
 	os.WriteFile(badFile, []byte(`{"security":{"maxAmt":5}}`), 0o600)
 
@@ -350,6 +357,8 @@ func TestDoctor(t *testing.T) {
 		output []string
 	}{
 		{"healthy", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_API_BASE=" + fake.URL}, nil, 0, []string{"acct_fake000001", "sk_test_…stuv", "test mode", "All checks passed"}},
+		{"live allowed", []string{"STRIPE_API_KEY=" + live, "STRIPE_ALLOW_LIVE=true", "STRIPE_API_BASE=" + anyKey.URL}, nil, 0, []string{"LIVE mode", "sk_live_…"}},
+		{"live refused", []string{"STRIPE_API_KEY=" + live, "STRIPE_API_BASE=" + anyKey.URL}, nil, 1, []string{"STRIPE_ALLOW_LIVE"}},
 		{"sandbox", nil, []string{"--sandbox"}, 0, []string{"in-process stripe-mock answered", "All checks passed"}},
 		{"401", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_API_BASE=" + reject.URL}, nil, 1, []string{"401", "fix:", "dashboard.stripe.com/apikeys"}},
 		{"unreachable", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_API_BASE=" + closed}, nil, 1, []string{"not reachable", "fix:"}},
@@ -376,7 +385,7 @@ func TestDoctor(t *testing.T) {
 					t.Errorf("report lacks %q:\n%s", want, out.String())
 				}
 			}
-			if strings.Contains(out.String(), testutil.TestKey) {
+			if strings.Contains(out.String(), testutil.TestKey) || strings.Contains(out.String(), live) {
 				t.Errorf("report shows the whole key")
 			}
 			if strings.Contains(out.String(), "Request: GET") {

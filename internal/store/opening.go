@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // Opening is a Store opened on demand: Start begins opening it in the
@@ -82,6 +83,38 @@ func (o *Opening) AdvanceGeneration(ctx context.Context, scope string) (int64, e
 		return 0, err
 	}
 	return s.AdvanceGeneration(ctx, scope)
+}
+
+func (o *Opening) Reserve(ctx context.Context, r Reservation) (Reserved, error) {
+	s, err := o.Wait(ctx)
+	if err != nil {
+		return Reserved{}, err
+	}
+	return s.Reserve(ctx, r)
+}
+
+func (o *Opening) Release(ctx context.Context, id int64) error {
+	s, err := o.Wait(ctx)
+	if err != nil {
+		return err
+	}
+	return s.Release(ctx, id)
+}
+
+func (o *Opening) IssueToken(ctx context.Context, t Token) error {
+	s, err := o.Wait(ctx)
+	if err != nil {
+		return err
+	}
+	return s.IssueToken(ctx, t)
+}
+
+func (o *Opening) UseToken(ctx context.Context, id, fingerprint string, now time.Time) error {
+	s, err := o.Wait(ctx)
+	if err != nil {
+		return err
+	}
+	return s.UseToken(ctx, id, fingerprint, now)
 }
 
 // Close closes what was opened; a store never started is never opened.

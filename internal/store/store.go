@@ -17,6 +17,10 @@ const (
 	OutcomeError    = "error"    // Stripe (or the network) refused or failed
 	OutcomeRefused  = "refused"  // refused before anything was sent to Stripe
 	OutcomeInternal = "internal" // a bug in the server
+	// OutcomeConfirm: the call waits for a person's approval (a
+	// confirmation token was issued, or the client was asked); nothing was
+	// sent to Stripe.
+	OutcomeConfirm = "confirmation_required"
 )
 
 // Call is one tool call in the audit log.
@@ -81,5 +85,54 @@ type Store interface {
 	// AdvanceGeneration moves a scope to its next generation and returns it.
 	AdvanceGeneration(ctx context.Context, scope string) (int64, error)
 
+	// Reserve counts amount against a rolling window's limit for a currency,
+	// atomically with every other reservation: it succeeds only if the
+	// reservations made since now-window plus amount stay within limit.
+	Reserve(ctx context.Context, r Reservation) (Reserved, error)
+	// Release gives a reservation back (the call it was for failed).
+	Release(ctx context.Context, id int64) error
+
+	// IssueToken stores a confirmation token.
+	IssueToken(ctx context.Context, t Token) error
+	// UseToken spends a token: it must exist, be unused, unexpired at now,
+	// and match the call's fingerprint. A spent token is never usable again.
+	UseToken(ctx context.Context, id, fingerprint string, now time.Time) error
+
 	Close() error
 }
+
+// Reservation asks for room under a limit.
+type Reservation struct {
+	Currency string
+	Amount   int64
+	Limit    int64
+	Window   time.Duration
+	Now      time.Time
+	Note     string // what the money is for, e.g. "stripe_create_refund pi_123"
+}
+
+// Reserved is the answer to a Reservation.
+type Reserved struct {
+	OK bool
+	ID int64 // the reservation, when OK
+	// Used is what the window held before this reservation.
+	Used int64
+	// FreesAt is, when not OK, the earliest time at which enough of the
+	// window's reservations expire for this one to fit (zero if it never
+	// can, the amount being above the limit itself).
+	FreesAt time.Time
+}
+
+// Token is a single-use confirmation token bound to one exact call.
+type Token struct {
+	ID          string
+	Fingerprint string // the tool, principal and canonical arguments it approves
+	Expires     time.Time
+}
+
+// Token errors.
+var (
+	ErrTokenUsed     = errors.New("this confirmation token was already used")
+	ErrTokenExpired  = errors.New("this confirmation token has expired")
+	ErrTokenMismatch = errors.New("this confirmation token was issued for a different call")
+)

@@ -138,6 +138,21 @@ var migrations = []string{
 		generation INTEGER NOT NULL,
 		updated_us INTEGER NOT NULL
 	);`,
+	`CREATE TABLE spend (
+		id        INTEGER PRIMARY KEY,
+		currency  TEXT NOT NULL,
+		amount    INTEGER NOT NULL,
+		at_us     INTEGER NOT NULL,
+		note      TEXT NOT NULL DEFAULT '',
+		released  INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX spend_by_currency ON spend (currency, at_us);
+	CREATE TABLE confirmation_tokens (
+		id          TEXT PRIMARY KEY,
+		fingerprint TEXT NOT NULL,
+		expires_us  INTEGER NOT NULL,
+		used_us     INTEGER
+	);`,
 }
 
 // migrateRetrying migrates, waiting out other processes that open the same
@@ -353,6 +368,123 @@ func (d *DB) AdvanceGeneration(ctx context.Context, scope string) (int64, error)
 		ON CONFLICT (scope) DO UPDATE SET generation = generation + 1, updated_us = excluded.updated_us
 		RETURNING generation`, scope, time.Now().UnixMicro()).Scan(&g)
 	return g, err
+}
+
+// Reserve implements store.Store. The transaction takes SQLite's write lock
+// first (BEGIN IMMEDIATE), so reservations from every process sharing the
+// database are counted one after another.
+func (d *DB) Reserve(ctx context.Context, r store.Reservation) (store.Reserved, error) {
+	if r.Amount <= 0 || r.Limit <= 0 || r.Window <= 0 {
+		return store.Reserved{}, fmt.Errorf("spend: bad reservation %+v", r)
+	}
+	now := r.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	since := now.Add(-r.Window).UnixMicro()
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return store.Reserved{}, fmt.Errorf("spend: %w", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT at_us, amount FROM spend WHERE currency = ? AND released = 0 AND at_us > ? ORDER BY at_us`, r.Currency, since)
+	if err != nil {
+		return store.Reserved{}, fmt.Errorf("spend: %w", err)
+	}
+	type row struct{ at, amount int64 }
+	var (
+		held []row
+		used int64
+	)
+	for rows.Next() {
+		var x row
+		if err := rows.Scan(&x.at, &x.amount); err != nil {
+			rows.Close()
+			return store.Reserved{}, err
+		}
+		held = append(held, x)
+		used += x.amount
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return store.Reserved{}, err
+	}
+	if used+r.Amount > r.Limit {
+		out := store.Reserved{Used: used}
+		if r.Amount <= r.Limit {
+			// The oldest reservations expire first; find when enough have.
+			left := used
+			for _, x := range held {
+				left -= x.amount
+				if left+r.Amount <= r.Limit {
+					out.FreesAt = time.UnixMicro(x.at).Add(r.Window).UTC()
+					break
+				}
+			}
+		}
+		return out, nil
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO spend (currency, amount, at_us, note) VALUES (?, ?, ?, ?)`, r.Currency, r.Amount, now.UnixMicro(), r.Note)
+	if err != nil {
+		return store.Reserved{}, fmt.Errorf("spend: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	if err := tx.Commit(); err != nil {
+		return store.Reserved{}, fmt.Errorf("spend: %w", err)
+	}
+	return store.Reserved{OK: true, ID: id, Used: used}, nil
+}
+
+// Release implements store.Store.
+func (d *DB) Release(ctx context.Context, id int64) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE spend SET released = 1 WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("spend: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("spend: reservation %d: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
+
+// IssueToken implements store.Store.
+func (d *DB) IssueToken(ctx context.Context, t store.Token) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO confirmation_tokens (id, fingerprint, expires_us) VALUES (?, ?, ?)`, t.ID, t.Fingerprint, t.Expires.UnixMicro())
+	if err != nil {
+		return fmt.Errorf("confirmation token: %w", err)
+	}
+	return nil
+}
+
+// UseToken implements store.Store.
+func (d *DB) UseToken(ctx context.Context, id, fingerprint string, now time.Time) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("confirmation token: %w", err)
+	}
+	defer tx.Rollback()
+	var (
+		fp      string
+		expires int64
+		used    sql.NullInt64
+	)
+	err = tx.QueryRowContext(ctx, `SELECT fingerprint, expires_us, used_us FROM confirmation_tokens WHERE id = ?`, id).Scan(&fp, &expires, &used)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return store.ErrNotFound
+	case err != nil:
+		return fmt.Errorf("confirmation token: %w", err)
+	case used.Valid:
+		return store.ErrTokenUsed
+	case now.UnixMicro() >= expires:
+		return store.ErrTokenExpired
+	case fp != fingerprint:
+		return store.ErrTokenMismatch
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE confirmation_tokens SET used_us = ? WHERE id = ? AND used_us IS NULL`, now.UnixMicro(), id); err != nil {
+		return fmt.Errorf("confirmation token: %w", err)
+	}
+	return tx.Commit()
 }
 
 var _ store.Store = (*DB)(nil)

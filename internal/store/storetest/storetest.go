@@ -23,6 +23,153 @@ func Run(t *testing.T, open Open) {
 	t.Run("ConcurrentCalls", func(t *testing.T) { concurrentCalls(t, open) })
 	t.Run("Generations", func(t *testing.T) { generations(t, open) })
 	t.Run("SurvivesReopen", func(t *testing.T) { survivesReopen(t, open) })
+	t.Run("Reservations", func(t *testing.T) { reservations(t, open) })
+	t.Run("ConcurrentReservations", func(t *testing.T) { concurrentReservations(t, open) })
+	t.Run("ReservationsSurviveReopen", func(t *testing.T) { reservationsSurviveReopen(t, open) })
+	t.Run("Tokens", func(t *testing.T) { tokens(t, open) })
+}
+
+func reservations(t *testing.T, open Open) {
+	s := mustOpen(t, open, "reservations")
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	day := 24 * time.Hour
+	res := func(cur string, amount int64, at time.Time) store.Reserved {
+		t.Helper()
+		r, err := s.Reserve(ctx, store.Reservation{Currency: cur, Amount: amount, Limit: 10000, Window: day, Now: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	a := res("usd", 6000, t0)
+	b := res("usd", 3000, t0.Add(time.Hour))
+	if !a.OK || !b.OK || b.Used != 6000 {
+		t.Fatalf("first two: %+v %+v", a, b)
+	}
+	c := res("usd", 2000, t0.Add(2*time.Hour))
+	if c.OK || c.Used != 9000 || !c.FreesAt.Equal(t0.Add(day)) {
+		t.Fatalf("over the limit: %+v, want refusal freeing at %v", c, t0.Add(day))
+	}
+	if e := res("eur", 9000, t0.Add(2*time.Hour)); !e.OK {
+		t.Fatalf("currencies are separate: %+v", e)
+	}
+	if big := res("usd", 20000, t0); big.OK || !big.FreesAt.IsZero() {
+		t.Fatalf("an amount above the limit itself: %+v", big)
+	}
+	// Released reservations give their room back.
+	if err := s.Release(ctx, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if d := res("usd", 4000, t0.Add(3*time.Hour)); !d.OK || d.Used != 6000 {
+		t.Fatalf("after release: %+v", d)
+	}
+	// The window rolls: a day after the first, its 6000 are free again.
+	if f := res("usd", 6000, t0.Add(day+time.Minute)); !f.OK || f.Used != 4000 {
+		t.Fatalf("after the window: %+v", f)
+	}
+	if err := s.Release(ctx, 1<<40); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("releasing an unknown reservation: %v", err)
+	}
+}
+
+// concurrentReservations: many reservations at once; exactly as many as
+// fit go through.
+func concurrentReservations(t *testing.T, open Open) {
+	s := mustOpen(t, open, "concurrent-reservations")
+	ctx := context.Background()
+	const n, amount, limit = 30, 700, 10000
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok := 0
+	now := time.Now()
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := s.Reserve(ctx, store.Reservation{Currency: "gbp", Amount: amount, Limit: limit, Window: time.Hour, Now: now})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if r.OK {
+				mu.Lock()
+				ok++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if ok != limit/amount {
+		t.Fatalf("%d reservations went through, want %d", ok, limit/amount)
+	}
+}
+
+func reservationsSurviveReopen(t *testing.T, open Open) {
+	ctx := context.Background()
+	now := time.Now()
+	s := open(t, "reservations-reopen")
+	if r, err := s.Reserve(ctx, store.Reservation{Currency: "usd", Amount: 8000, Limit: 10000, Window: time.Hour, Now: now}); err != nil || !r.OK {
+		t.Fatalf("%+v %v", r, err)
+	}
+	s.Close()
+	s2 := mustOpen(t, open, "reservations-reopen")
+	r, err := s2.Reserve(ctx, store.Reservation{Currency: "usd", Amount: 3000, Limit: 10000, Window: time.Hour, Now: now.Add(time.Minute)})
+	if err != nil || r.OK || r.Used != 8000 {
+		t.Fatalf("after reopening: %+v %v", r, err)
+	}
+}
+
+func tokens(t *testing.T, open Open) {
+	s := mustOpen(t, open, "tokens")
+	ctx := context.Background()
+	now := time.Now()
+	if err := s.IssueToken(ctx, store.Token{ID: "tok_1", Fingerprint: "fp-a", Expires: now.Add(10 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.IssueToken(ctx, store.Token{ID: "tok_2", Fingerprint: "fp-b", Expires: now.Add(10 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UseToken(ctx, "tok_1", "fp-other", now); !errors.Is(err, store.ErrTokenMismatch) {
+		t.Fatalf("other call: %v", err)
+	}
+	if err := s.UseToken(ctx, "tok_1", "fp-a", now); err != nil {
+		t.Fatalf("first use: %v", err)
+	}
+	if err := s.UseToken(ctx, "tok_1", "fp-a", now); !errors.Is(err, store.ErrTokenUsed) {
+		t.Fatalf("second use: %v", err)
+	}
+	if err := s.UseToken(ctx, "tok_2", "fp-b", now.Add(10*time.Minute)); !errors.Is(err, store.ErrTokenExpired) {
+		t.Fatalf("expired: %v", err)
+	}
+	if err := s.UseToken(ctx, "tok_nope", "fp-a", now); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown: %v", err)
+	}
+	if err := s.IssueToken(ctx, store.Token{ID: "tok_1", Fingerprint: "x", Expires: now}); err == nil {
+		t.Fatal("a token id was issued twice")
+	}
+	// Concurrent uses of one token: exactly one wins.
+	if err := s.IssueToken(ctx, store.Token{ID: "tok_race", Fingerprint: "fp", Expires: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if s.UseToken(ctx, "tok_race", "fp", now) == nil {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Fatalf("%d concurrent uses succeeded", wins)
+	}
 }
 
 func mustOpen(t *testing.T, open Open, name string) store.Store {

@@ -40,9 +40,7 @@ func runDoctor(cmd *cobra.Command, g *globalFlags, out io.Writer) error {
 	tw.Flush()
 	fmt.Fprintln(out, "\nChecks")
 	r.ok("configuration", "valid")
-	if keys := unenforced(cfg); len(keys) > 0 {
-		r.fail("guardrails", strings.Join(keys, ", ")+" set, but not enforced by this build: the server refuses to start", "remove the setting to run without it")
-	}
+	r.ok("guardrails", guardrails(cfg))
 
 	if st, err := openStore(cmd.Context(), cfg); err != nil {
 		r.fail("store", err.Error(), "make server.dataDir (STRIPE_MCP_DATA_DIR) a directory this user can write")
@@ -147,4 +145,29 @@ func (r *report) finish() error {
 	}
 	fmt.Fprintf(r.w, "\n%d check(s) failed.\n", r.failures)
 	return quietError{fmt.Errorf("%d check(s) failed", r.failures)}
+}
+
+// guardrails summarises the money settings in force.
+func guardrails(cfg *config.Config) string {
+	var parts []string
+	if cfg.MaxAmount.IsSet() {
+		parts = append(parts, "per-operation cap "+cfg.MaxAmount.Display())
+	}
+	if cfg.DailyLimit.IsSet() {
+		parts = append(parts, "daily limit "+cfg.DailyLimit.Display())
+	}
+	if cfg.VerificationRequired {
+		at := "every money-moving or destructive call"
+		if cfg.VerificationThreshold.IsSet() {
+			at = "from " + cfg.VerificationThreshold.Display()
+		}
+		parts = append(parts, "human confirmation "+at+" (fallback: "+cfg.VerificationFallback+")")
+	}
+	if cfg.ReadOnly {
+		parts = append(parts, "read-only")
+	}
+	if len(parts) == 0 {
+		return "none set: no amount caps, no daily limit, no confirmation (see README, Configuration)"
+	}
+	return strings.Join(parts, "; ")
 }

@@ -12,13 +12,13 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/stripe/stripe-go/v85"
 
 	"github.com/stripe-mcp/stripe-mcp/internal/config"
+	"github.com/stripe-mcp/stripe-mcp/internal/guard"
 	"github.com/stripe-mcp/stripe-mcp/internal/sandbox"
 	"github.com/stripe-mcp/stripe-mcp/internal/server"
 	"github.com/stripe-mcp/stripe-mcp/internal/store"
@@ -156,9 +156,6 @@ func runStdio(cmd *cobra.Command, g *globalFlags, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := refuseUnenforced(cfg); err != nil {
-		return err
-	}
 	logger := newLogger(stderr, cfg.LogLevel)
 	keyMode := "test"
 	if cfg.Sandbox {
@@ -189,7 +186,15 @@ func runStdio(cmd *cobra.Command, g *globalFlags, stderr io.Writer) error {
 	})
 	defer st.Close()
 	srv, err := server.New(server.Options{
-		Store:             st,
+		Store: st,
+		Policy: &guard.Policy{
+			MaxAmount:            cfg.MaxAmount,
+			DailyLimit:           cfg.DailyLimit,
+			VerificationRequired: cfg.VerificationRequired,
+			Threshold:            cfg.VerificationThreshold,
+			Fallback:             cfg.VerificationFallback,
+			Store:                st,
+		},
 		OnInitialized:     st.Start,
 		Idempotency:       cfg.IdempotencyEnabled,
 		Stripe:            sc,
@@ -218,30 +223,6 @@ func runStdio(cmd *cobra.Command, g *globalFlags, stderr io.Writer) error {
 		return nil
 	}
 	return err
-}
-
-// unenforced lists the safety settings this build parses but does not yet
-// act on. A server that silently ignored an amount cap would be worse than
-// one that refuses to start, so serving stops while any of them is set.
-func unenforced(cfg *config.Config) []string {
-	var keys []string
-	if cfg.MaxAmount.IsSet() {
-		keys = append(keys, "security.maxAmount (STRIPE_MAX_AMOUNT)")
-	}
-	if cfg.DailyLimit.IsSet() {
-		keys = append(keys, "security.dailyLimit (STRIPE_DAILY_LIMIT)")
-	}
-	if cfg.VerificationRequired {
-		keys = append(keys, "security.verificationRequired (STRIPE_VERIFICATION_REQUIRED)")
-	}
-	return keys
-}
-
-func refuseUnenforced(cfg *config.Config) error {
-	if keys := unenforced(cfg); len(keys) > 0 {
-		return fmt.Errorf("%s: set, but this build does not enforce it yet; refusing to serve rather than ignore a safety limit (remove the setting to run without it)", strings.Join(keys, ", "))
-	}
-	return nil
 }
 
 // limitMemory keeps a stdio server lean: it serves one assistant session

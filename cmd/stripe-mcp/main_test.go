@@ -285,7 +285,7 @@ func TestStartupRefusals(t *testing.T) {
 		{"bad api version", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_API_VERSION=2023-10-16"}, "2026-03-25.dahlia"},
 		{"unknown toolset in the allow-list", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_ALLOWED_OPERATIONS=payments,paymnets"}, "paymnets"},
 		{"unknown tool in the allow-list", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_ALLOWED_OPERATIONS=stripe_delete_account"}, "stripe_delete_account"},
-		{"unenforced amount cap", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_MAX_AMOUNT=10000"}, "security.maxAmount"},
+		{"malformed amount cap", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_MAX_AMOUNT=ten dollars"}, "STRIPE_MAX_AMOUNT"},
 		{"remote http base", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_API_BASE=http://example.com"}, "https"},
 	}
 	for _, c := range cases {
@@ -536,6 +536,7 @@ func TestRepeatAfterRestart(t *testing.T) {
 	if n := fake.CountObjects("customer"); n != 1 {
 		t.Fatalf("%d customers", n)
 	}
+	cs2.Close() // its journal is written out when it exits
 	rows := auditRows(t, environ, "--limit", "1")
 	if len(rows) != 1 || rows[0]["replayed"] != true {
 		t.Fatalf("audit: %v", rows)

@@ -111,10 +111,18 @@ func (r *Recorder) record(ctx context.Context, method string, req *mcp.CallToolR
 		result.Outcome, result.Message = store.OutcomeInternal, "no result"
 	case state.internal.Load():
 		result.Outcome, result.Message = store.OutcomeInternal, shorten(textOf(ctr))
+	case info.AwaitingConfirmation() || ctr.InputRequests != nil:
+		result.Outcome, result.Message = store.OutcomeConfirm, "waiting for a person to approve the call"
 	case ctr.IsError && !info.Sent():
 		result.Outcome, result.Message = store.OutcomeRefused, shorten(textOf(ctr))
 	case ctr.IsError:
 		result.Outcome, result.Message = store.OutcomeError, shorten(textOf(ctr))
+	}
+	if amount, currency := info.Money(); currency != "" {
+		// The amount the call implied (fetched from Stripe) when it named none.
+		if result.Currency == "" {
+			result.Amount, result.Currency = amount, currency
+		}
 	}
 	if known && !tool.ReadOnly() && result.Currency == "" && result.Outcome == store.OutcomeOK {
 		result.Amount, result.Currency = resultAmount(ctr)

@@ -44,6 +44,9 @@ type Options struct {
 	// Idempotency derives the keys of writes from the call (SPEC §5);
 	// false leaves key-making to stripe-go (random, reused across retries).
 	Idempotency bool
+	// Policy holds the money guardrails (amount caps, the daily limit,
+	// confirmations); nil checks nothing.
+	Policy *guard.Policy
 	// OnInitialized runs when a client has finished initializing.
 	OnInitialized func()
 	Logger        *slog.Logger
@@ -71,6 +74,7 @@ func New(o Options) (*Server, error) {
 	if o.Store != nil && o.Idempotency {
 		deps.Idempotency = &guard.Idempotency{Store: o.Store, Account: o.Stripe.Account}
 	}
+	deps.Policy = o.Policy
 	selected, err := registry.Select(tools.All(deps), o.AllowedOperations, o.ReadOnly)
 	if err != nil {
 		return nil, err

@@ -16,6 +16,10 @@ type CallInfo struct {
 	idempotencyKeys []string
 	replayed        bool
 	attempts        int
+	// What the call is about, for the audit log.
+	amount   int64
+	currency string
+	awaiting bool
 }
 
 type callInfoKey struct{}
@@ -77,4 +81,32 @@ func (c *CallInfo) Replayed() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.replayed
+}
+
+// SetMoney records the amount a call names or implies.
+func (c *CallInfo) SetMoney(amount int64, currency string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.amount, c.currency = amount, currency
+}
+
+// Money is the amount recorded by SetMoney ("" currency for none).
+func (c *CallInfo) Money() (int64, string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.amount, c.currency
+}
+
+// SetAwaitingConfirmation records that the call stopped to ask a person.
+func (c *CallInfo) SetAwaitingConfirmation() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.awaiting = true
+}
+
+// AwaitingConfirmation reports whether the call stopped to ask a person.
+func (c *CallInfo) AwaitingConfirmation() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.awaiting
 }

@@ -72,6 +72,7 @@ type updateCustomerIn struct {
 	customerFields
 	DefaultPaymentMethodID string `json:"defaultPaymentMethodId,omitempty" jsonschema:"attached pm_… for invoices and subscriptions"`
 	write
+	confirmable
 }
 
 func (in *updateCustomerIn) validate(d *Deps) error {
@@ -115,7 +116,8 @@ func customerTools() []Definition {
 				Description: "Update a customer: only given fields change; metadata merges, an empty value deletes a key.",
 				Destructive: true, Idempotent: true,
 			},
-			run: updateCustomer,
+			run:   updateCustomer,
+			money: moneyUpdateCustomer,
 		},
 		&tool[getCustomerIn]{
 			Meta: Meta{

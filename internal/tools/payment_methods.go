@@ -31,6 +31,7 @@ func (in *listPaymentMethodsIn) validate(d *Deps) error {
 type detachPaymentMethodIn struct {
 	PaymentMethodID string `json:"paymentMethodId" jsonschema:"pm_…"`
 	write
+	confirmable
 }
 
 func (in *detachPaymentMethodIn) validate(*Deps) error {
@@ -62,7 +63,8 @@ func paymentMethodTools() []Definition {
 				Description: "Detach a payment method from its customer. It cannot be used again.",
 				Destructive: true, Idempotent: true,
 			},
-			run: detachPaymentMethod,
+			run:   detachPaymentMethod,
+			money: moneyDetachPaymentMethod,
 		},
 	}
 }

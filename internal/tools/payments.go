@@ -47,6 +47,7 @@ type confirmPaymentIn struct {
 	PaymentMethodID string `json:"paymentMethodId,omitempty" jsonschema:"pm_…"`
 	ReturnURL       string `json:"returnUrl,omitempty" jsonschema:"where the customer returns after 3D Secure"`
 	write
+	confirmable
 }
 
 func (in *confirmPaymentIn) validate(d *Deps) error {
@@ -61,12 +62,14 @@ type capturePaymentIn struct {
 	paymentIntentIn
 	AmountToCapture int64 `json:"amountToCapture,omitempty" jsonschema:"smallest currency unit; default: all authorized"`
 	write
+	confirmable
 }
 
 type cancelPaymentIn struct {
 	paymentIntentIn
 	CancellationReason string `json:"cancellationReason,omitempty"`
 	write
+	confirmable
 }
 
 type getPaymentIn struct {
@@ -110,7 +113,8 @@ func paymentTools() []Definition {
 				amountSchema(s, "amount")
 				prop(s, "statementDescriptor").MaxLength = ptr(22)
 			},
-			run: createPayment,
+			run:   createPayment,
+			money: moneyCreatePayment,
 		},
 		&tool[confirmPaymentIn]{
 			Meta: Meta{
@@ -118,7 +122,8 @@ func paymentTools() []Definition {
 				Description: "Charge (or, with manual capture, authorize) a PaymentIntent. requires_action: the customer must authenticate at nextAction.redirectUrl.",
 				Destructive: true,
 			},
-			run: confirmPayment,
+			run:   confirmPayment,
+			money: moneyConfirmPayment,
 		},
 		&tool[capturePaymentIn]{
 			Meta: Meta{
@@ -128,6 +133,7 @@ func paymentTools() []Definition {
 			},
 			schema: func(s *jsonschema.Schema) { amountSchema(s, "amountToCapture") },
 			run:    capturePayment,
+			money:  moneyCapturePayment,
 		},
 		&tool[cancelPaymentIn]{
 			Meta: Meta{
@@ -138,7 +144,8 @@ func paymentTools() []Definition {
 			schema: func(s *jsonschema.Schema) {
 				enum(s, "cancellationReason", "duplicate", "fraudulent", "requested_by_customer", "abandoned")
 			},
-			run: cancelPayment,
+			run:   cancelPayment,
+			money: moneyCancelPayment,
 		},
 		&tool[getPaymentIn]{
 			Meta: Meta{

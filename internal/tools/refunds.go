@@ -12,6 +12,7 @@ type createRefundIn struct {
 	Reason          string   `json:"reason,omitempty"`
 	Metadata        metadata `json:"metadata,omitempty"`
 	write
+	confirmable
 }
 
 func (in *createRefundIn) validate(*Deps) error {
@@ -53,7 +54,8 @@ func refundTools() []Definition {
 				amountSchema(s, "amount")
 				enum(s, "reason", "duplicate", "fraudulent", "requested_by_customer")
 			},
-			run: createRefund,
+			run:   createRefund,
+			money: moneyCreateRefund,
 		},
 		&tool[listRefundsIn]{
 			Meta: Meta{

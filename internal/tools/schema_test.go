@@ -126,6 +126,7 @@ var selfExplaining = map[string]bool{
 	"address": true, "receiptEmail": true, "cancellationReason": true, "created": true,
 	"full":     true, // described once in the server instructions
 	"couponId": true, "trialPeriodDays": true, "quantity": true, "reason": true, "currency": true,
+	"confirmationToken": true, // explained by the confirmation_required result that hands it out
 }
 
 // TestToolsListSize keeps tools/list within its budget: every byte is spent

@@ -25,6 +25,7 @@ type createSubscriptionIn struct {
 	CouponID        string   `json:"couponId,omitempty"`
 	PaymentBehavior string   `json:"paymentBehavior,omitempty" jsonschema:"default allow_incomplete"`
 	write
+	confirmable
 }
 
 func (in *createSubscriptionIn) validate(*Deps) error {
@@ -54,6 +55,7 @@ type updateSubscriptionIn struct {
 	ProrationBehavior string   `json:"prorationBehavior,omitempty" jsonschema:"always_invoice bills prorations at once"`
 	Metadata          metadata `json:"metadata,omitempty"`
 	write
+	confirmable
 }
 
 func (in *updateSubscriptionIn) validate(d *Deps) error {
@@ -99,6 +101,7 @@ type cancelSubscriptionIn struct {
 	Proration         *bool `json:"proration,omitempty" jsonschema:"immediate cancel: credit the unused time"`
 	Invoice           bool  `json:"invoice,omitempty" jsonschema:"immediate cancel: invoice pending items and prorations now"`
 	write
+	confirmable
 }
 
 func (in *cancelSubscriptionIn) validate(d *Deps) error {
@@ -146,7 +149,8 @@ func subscriptionTools() []Definition {
 				prop(s, "trialPeriodDays").Maximum = ptr(730.0)
 				enum(s, "paymentBehavior", "allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete")
 			},
-			run: createSubscription,
+			run:   createSubscription,
+			money: moneyCreateSubscription,
 		},
 		&tool[updateSubscriptionIn]{
 			Meta: Meta{
@@ -158,7 +162,8 @@ func subscriptionTools() []Definition {
 				amountSchema(s, "quantity")
 				enum(s, "prorationBehavior", "create_prorations", "none", "always_invoice")
 			},
-			run: updateSubscription,
+			run:   updateSubscription,
+			money: moneyUpdateSubscription,
 		},
 		&tool[cancelSubscriptionIn]{
 			Meta: Meta{
@@ -166,7 +171,8 @@ func subscriptionTools() []Definition {
 				Description: "Cancel a subscription now, or at the end of its period.",
 				Destructive: true, Idempotent: true,
 			},
-			run: cancelSubscription,
+			run:   cancelSubscription,
+			money: moneyCancelSubscription,
 		},
 		&tool[getSubscriptionIn]{
 			Meta: Meta{

@@ -38,7 +38,9 @@ type Deps struct {
 	// (stripe-go then makes a random key per request, reused across its
 	// retries).
 	Idempotency *guard.Idempotency
-	Logger      *slog.Logger
+	// Policy holds the money guardrails; nil or inactive checks nothing.
+	Policy *guard.Policy
+	Logger *slog.Logger
 }
 
 // Definition is a tool independent of its dependencies: enough to list it,
@@ -108,6 +110,9 @@ type tool[In any] struct {
 	schema func(s *jsonschema.Schema)
 	// run does the work; the input has passed the schema and validate.
 	run func(c *call, in *In) (any, error)
+	// money tells the amount the call names or implies (fetching what it
+	// must from Stripe), for the guardrails; nil for calls without money.
+	money func(c *call, in *In) (*guard.Movement, error)
 }
 
 func (t *tool[In]) Info() Meta { return t.Meta }
@@ -270,22 +275,61 @@ func (h *handler[In]) handle(ctx context.Context, req *mcp.CallToolRequest) (*mc
 	if info == nil {
 		c.Context, info = stripeapi.WithCallInfo(ctx)
 	}
-	var scope string
-	if !h.t.ReadOnly {
-		// A write that reached Stripe finishes (or times out) even if the
-		// client cancels: an abandoned charge is worse than a late answer.
-		c.Context = context.WithoutCancel(c.Context)
-		if c.keyBase, scope, err = h.key(c.Context, args, &in); err != nil {
-			return nil, err
+	if h.t.ReadOnly {
+		out, err := h.t.run(c, &in)
+		return h.finish(c, info, "", out, err)
+	}
+	// A write that reached Stripe finishes (or times out) even if the
+	// client cancels: an abandoned charge is worse than a late answer.
+	c.Context = context.WithoutCancel(c.Context)
+	canonical, err := h.canonical(&in)
+	if err != nil {
+		return nil, err
+	}
+	release := func(context.Context) error { return nil }
+	if pol := h.d.Policy; pol.Active() {
+		var mv *guard.Movement
+		if h.t.money != nil {
+			if mv, err = h.t.money(c, &in); err != nil {
+				return errorResult(err)
+			}
+			if mv.Known {
+				info.SetMoney(mv.Amount, mv.Currency)
+			}
+		}
+		if err := pol.Check(mv); err != nil {
+			return errorResult(err)
+		}
+		if pol.NeedsConfirmation(mv, h.t.Destructive) {
+			if res, err := h.confirm(c, info, args, mv, canonical); res != nil || err != nil {
+				return res, err
+			}
+		}
+		if release, err = pol.Reserve(c, mv, h.t.Name); err != nil {
+			return errorResult(err)
 		}
 	}
-	out, err := h.t.run(c, &in)
+	var scope string
+	if c.keyBase, scope, err = h.key(c, args, canonical); err != nil {
+		return nil, err
+	}
+	out, runErr := h.t.run(c, &in)
+	if runErr != nil {
+		if rerr := release(context.WithoutCancel(ctx)); rerr != nil {
+			h.d.logger().Error("daily-limit reservation not released", "tool", h.t.Name, "error", rerr)
+		}
+	}
+	return h.finish(c, info, scope, out, runErr)
+}
+
+// finish turns a run's outcome into the result.
+func (h *handler[In]) finish(c *call, info *stripeapi.CallInfo, scope string, out any, err error) (*mcp.CallToolResult, error) {
 	if err != nil {
 		res, rerr := errorResult(err)
 		if scope != "" && res != nil && info.Sent() {
 			// The failure is Stripe's answer to this key; the next attempt
 			// must be a new request, not a replay of the failure.
-			if ferr := h.d.Idempotency.Failed(context.WithoutCancel(ctx), scope); ferr != nil {
+			if ferr := h.d.Idempotency.Failed(context.WithoutCancel(c), scope); ferr != nil {
 				h.d.logger().Error("idempotency generation not advanced", "tool", h.t.Name, "error", ferr)
 			}
 		}
@@ -298,31 +342,38 @@ func (h *handler[In]) handle(ctx context.Context, req *mcp.CallToolRequest) (*mc
 	return res, err
 }
 
+// canonical is the identity of a write: its validated input (defaults
+// filled in, values normalised, so "USD" and an omitted default currency
+// are the same call) in canonical form, without meta-arguments.
+func (h *handler[In]) canonical(in *In) ([]byte, error) {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return nil, fmt.Errorf("tool %s: encoding the input: %w", h.t.Name, err)
+	}
+	canonical, err := guard.Canonical(b)
+	if err != nil {
+		return nil, fmt.Errorf("tool %s: %w", h.t.Name, err)
+	}
+	return canonical, nil
+}
+
 // key is the idempotency key base of a write: the caller's own key, or one
 // derived from the principal, the tool and the canonical input.
-func (h *handler[In]) key(ctx context.Context, args map[string]any, in *In) (base, scope string, err error) {
+func (h *handler[In]) key(ctx context.Context, args map[string]any, canonical []byte) (base, scope string, err error) {
 	if k, _ := args["idempotencyKey"].(string); k != "" {
 		return k, "", nil
 	}
 	if h.d.Idempotency == nil {
 		return "", "", nil
 	}
-	// The validated input is the call's identity: defaults filled in and
-	// values normalised, so "USD" and an omitted default currency are the
-	// same call.
-	b, err := json.Marshal(in)
-	if err != nil {
-		return "", "", fmt.Errorf("tool %s: encoding the input: %w", h.t.Name, err)
-	}
-	canonical, err := guard.Canonical(b)
-	if err != nil {
-		return "", "", fmt.Errorf("tool %s: %w", h.t.Name, err)
-	}
-	principal := "unknown"
+	return h.d.Idempotency.Key(ctx, principalOf(ctx), h.t.Name, canonical)
+}
+
+func principalOf(ctx context.Context) string {
 	if s := session.From(ctx); s != nil {
-		principal = s.Principal
+		return s.Principal
 	}
-	return h.d.Idempotency.Key(ctx, principal, h.t.Name, canonical)
+	return "unknown"
 }
 
 // markReplayed adds "replayed": true to a result Stripe answered from an
@@ -416,6 +467,15 @@ func errorResult(err error) (*mcp.CallToolResult, error) {
 	var in invalidInput
 	if errors.As(err, &in) {
 		return inputError(in.err), nil
+	}
+	var refusal *guard.Refusal
+	if errors.As(err, &refusal) {
+		b, _ := json.Marshal(map[string]any{"error": map[string]string{"type": "guardrail", "rule": refusal.Rule, "message": refusal.Message}})
+		return &mcp.CallToolResult{
+			IsError:           true,
+			Content:           []mcp.Content{&mcp.TextContent{Text: refusal.Error()}},
+			StructuredContent: json.RawMessage(b),
+		}, nil
 	}
 	var f *stripeapi.Failure
 	if !errors.As(err, &f) {

@@ -1,0 +1,215 @@
+package tools
+
+import (
+	"fmt"
+
+	"github.com/stripe/stripe-go/v85"
+
+	"github.com/stripe-mcp/stripe-mcp/internal/guard"
+	"github.com/stripe-mcp/stripe-mcp/internal/money"
+)
+
+// The amounts calls name or imply, for the guardrails (SPEC §5). Implied
+// amounts are read from Stripe before anything is changed.
+
+func moneyCreatePayment(c *call, in *createPaymentIn) (*guard.Movement, error) {
+	m := &guard.Movement{Amount: in.Amount, Currency: in.Currency, Known: true, Capped: true}
+	m.Summary = "Create a payment of " + m.Display() + forCustomer(in.CustomerID)
+	return m, nil
+}
+
+// paymentIntent reads a payment intent for an implied amount.
+func paymentIntent(c *call, id string) (*stripe.PaymentIntent, error) {
+	pi, err := c.d.Stripe.V1PaymentIntents.Retrieve(c, id, nil)
+	if err != nil {
+		return nil, stripeErr(err)
+	}
+	return pi, nil
+}
+
+func moneyConfirmPayment(c *call, in *confirmPaymentIn) (*guard.Movement, error) {
+	pi, err := paymentIntent(c, in.PaymentIntentID)
+	if err != nil {
+		return nil, err
+	}
+	m := &guard.Movement{Amount: pi.Amount, Currency: string(pi.Currency), Known: true, Capped: true}
+	// A confirmation captures at once unless the payment is captured
+	// manually later: only then does money move now.
+	m.Moves = pi.CaptureMethod != stripe.PaymentIntentCaptureMethodManual
+	verb := "Charge "
+	if !m.Moves {
+		verb = "Authorize (capture later) "
+	}
+	m.Summary = verb + m.Display() + " for payment " + pi.ID + forCustomerObj(pi.Customer)
+	return m, nil
+}
+
+func moneyCapturePayment(c *call, in *capturePaymentIn) (*guard.Movement, error) {
+	pi, err := paymentIntent(c, in.PaymentIntentID)
+	if err != nil {
+		return nil, err
+	}
+	amount := pi.AmountCapturable
+	if in.AmountToCapture > 0 {
+		amount = in.AmountToCapture
+	}
+	m := &guard.Movement{Amount: amount, Currency: string(pi.Currency), Known: true, Capped: true, Moves: true}
+	m.Summary = "Capture " + m.Display() + " of payment " + pi.ID + forCustomerObj(pi.Customer)
+	return m, nil
+}
+
+func moneyCancelPayment(c *call, in *cancelPaymentIn) (*guard.Movement, error) {
+	pi, err := paymentIntent(c, in.PaymentIntentID)
+	if err != nil {
+		return nil, err
+	}
+	m := &guard.Movement{Amount: pi.Amount, Currency: string(pi.Currency), Known: true}
+	m.Summary = "Cancel payment " + pi.ID + " of " + m.Display() + forCustomerObj(pi.Customer)
+	return m, nil
+}
+
+func moneyCreateRefund(c *call, in *createRefundIn) (*guard.Movement, error) {
+	// The refundable amount is what was captured minus what was refunded.
+	var ch *stripe.Charge
+	source := in.ChargeID
+	if in.PaymentIntentID != "" {
+		p := &stripe.PaymentIntentRetrieveParams{}
+		p.AddExpand("latest_charge")
+		pi, err := c.d.Stripe.V1PaymentIntents.Retrieve(c, in.PaymentIntentID, p)
+		if err != nil {
+			return nil, stripeErr(err)
+		}
+		if pi.LatestCharge == nil || pi.LatestCharge.ID == "" {
+			return nil, badInput("payment %s has no charge to refund (status %s)", pi.ID, pi.Status)
+		}
+		ch, source = pi.LatestCharge, pi.ID
+		if ch.Currency == "" { // not expanded
+			if ch, err = c.d.Stripe.V1Charges.Retrieve(c, ch.ID, nil); err != nil {
+				return nil, stripeErr(err)
+			}
+		}
+	} else {
+		var err error
+		if ch, err = c.d.Stripe.V1Charges.Retrieve(c, in.ChargeID, nil); err != nil {
+			return nil, stripeErr(err)
+		}
+	}
+	refundable := ch.AmountCaptured - ch.AmountRefunded
+	amount := refundable
+	if in.Amount > 0 {
+		amount = in.Amount
+	}
+	m := &guard.Movement{Amount: amount, Currency: string(ch.Currency), Known: true, Capped: true, Moves: true}
+	m.Summary = fmt.Sprintf("Refund %s of %s (%s still refundable)%s", m.Display(), source, money.Format(refundable, string(ch.Currency)), forCustomerObj(ch.Customer))
+	return m, nil
+}
+
+// recurring is the amount of quantity × a price, per its interval.
+func recurring(c *call, priceID string, quantity int64) (*guard.Movement, *stripe.Price, error) {
+	pr, err := c.d.Stripe.V1Prices.Retrieve(c, priceID, nil)
+	if err != nil {
+		return nil, nil, stripeErr(err)
+	}
+	quantity = max(quantity, 1)
+	m := &guard.Movement{Currency: string(pr.Currency), Capped: true}
+	if pr.BillingScheme != stripe.PriceBillingSchemeTiered && (pr.Recurring == nil || pr.Recurring.UsageType != "metered") {
+		m.Amount, m.Known = pr.UnitAmount*quantity, true
+	}
+	return m, pr, nil
+}
+
+func per(pr *stripe.Price) string {
+	if pr.Recurring == nil {
+		return ""
+	}
+	if pr.Recurring.IntervalCount > 1 {
+		return fmt.Sprintf(" every %d %ss", pr.Recurring.IntervalCount, pr.Recurring.Interval)
+	}
+	return "/" + string(pr.Recurring.Interval)
+}
+
+func moneyCreateSubscription(c *call, in *createSubscriptionIn) (*guard.Movement, error) {
+	m, pr, err := recurring(c, in.PriceID, in.Quantity)
+	if err != nil {
+		return nil, err
+	}
+	// Without a trial the first invoice is charged at once.
+	m.Moves = in.TrialPeriodDays == 0
+	when := "charged now"
+	if !m.Moves {
+		when = fmt.Sprintf("first charge after a %d-day trial", in.TrialPeriodDays)
+	}
+	m.Summary = fmt.Sprintf("Subscribe customer %s to %s at %s%s (%s)", in.CustomerID, pr.ID, m.Display(), per(pr), when)
+	return m, nil
+}
+
+func moneyUpdateSubscription(c *call, in *updateSubscriptionIn) (*guard.Movement, error) {
+	if in.Quantity == 0 && in.PriceID == "" {
+		return &guard.Movement{Summary: "Update the metadata of subscription " + in.SubscriptionID}, nil
+	}
+	sub, err := c.d.Stripe.V1Subscriptions.Retrieve(c, in.SubscriptionID, nil)
+	if err != nil {
+		return nil, stripeErr(err)
+	}
+	item := subscriptionItemOf(sub, in.ItemID)
+	if item == nil {
+		return nil, badInput("subscription %s has no item %s", in.SubscriptionID, in.ItemID)
+	}
+	priceID, quantity := in.PriceID, in.Quantity
+	if priceID == "" && item.Price != nil {
+		priceID = item.Price.ID
+	}
+	if quantity == 0 {
+		quantity = item.Quantity
+	}
+	m, pr, err := recurring(c, priceID, quantity)
+	if err != nil {
+		return nil, err
+	}
+	m.Summary = fmt.Sprintf("Change subscription %s to %d × %s = %s%s", in.SubscriptionID, max(quantity, 1), pr.ID, m.Display(), per(pr))
+	return m, nil
+}
+
+// subscriptionItemOf is the item an update addresses: the given one, or the
+// only one.
+func subscriptionItemOf(sub *stripe.Subscription, id string) *stripe.SubscriptionItem {
+	if sub.Items == nil {
+		return nil
+	}
+	for _, it := range sub.Items.Data {
+		if it.ID == id || (id == "" && len(sub.Items.Data) == 1) {
+			return it
+		}
+	}
+	return nil
+}
+
+func moneyCancelSubscription(c *call, in *cancelSubscriptionIn) (*guard.Movement, error) {
+	when := "now"
+	if in.CancelAtPeriodEnd {
+		when = "at the end of the current period"
+	}
+	return &guard.Movement{Summary: fmt.Sprintf("Cancel subscription %s %s", in.SubscriptionID, when)}, nil
+}
+
+func moneyDetachPaymentMethod(c *call, in *detachPaymentMethodIn) (*guard.Movement, error) {
+	return &guard.Movement{Summary: "Detach payment method " + in.PaymentMethodID + " from its customer (it cannot be used again)"}, nil
+}
+
+func moneyUpdateCustomer(c *call, in *updateCustomerIn) (*guard.Movement, error) {
+	return &guard.Movement{Summary: "Update customer " + in.CustomerID}, nil
+}
+
+func forCustomer(id string) string {
+	if id == "" {
+		return ""
+	}
+	return " for customer " + id
+}
+
+func forCustomerObj(c *stripe.Customer) string {
+	if c == nil {
+		return ""
+	}
+	return forCustomer(c.ID)
+}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/stripe-mcp/stripe-mcp/internal/money"
+	"github.com/stripe-mcp/stripe-mcp/internal/guard"
 	"github.com/stripe-mcp/stripe-mcp/internal/redact"
 	"github.com/stripe-mcp/stripe-mcp/internal/registry"
 	"github.com/stripe-mcp/stripe-mcp/internal/session"
@@ -73,7 +73,7 @@ func (r *Recorder) record(ctx context.Context, method string, req *mcp.CallToolR
 		call.SessionID, call.Principal, call.Client, call.Transport = info.ID, info.Principal, info.ClientName(), info.Transport
 	}
 	tool, known := r.tools[call.Tool]
-	call.Amount, call.Currency = r.namedAmount(args)
+	call.Amount, call.Currency, _ = guard.NamedAmount(args, r.currency)
 	id, err := r.store.StartCall(keep, call)
 	if err != nil {
 		// No row, no call: an unrecorded money movement is what the log
@@ -144,23 +144,6 @@ func MarkInternal(ctx context.Context) {
 	if s, ok := ctx.Value(stateKey{}).(*callState); ok {
 		s.internal.Store(true)
 	}
-}
-
-// namedAmount is the amount a call names in its arguments, with its
-// currency (the default when none is given).
-func (r *Recorder) namedAmount(args map[string]any) (int64, string) {
-	for _, name := range []string{"amount", "amountToCapture"} {
-		// Only an amount that is money: what else was asked is in the
-		// arguments column.
-		if f, ok := args[name].(float64); ok && f > 0 && f == float64(int64(f)) {
-			cur, _ := args["currency"].(string)
-			if cur == "" {
-				cur = r.currency
-			}
-			return int64(f), money.Normalize(cur)
-		}
-	}
-	return 0, ""
 }
 
 // resultAmount reads amount and currency from a compact result.

@@ -210,3 +210,25 @@ func (p *Policy) UseToken(ctx context.Context, id, fingerprint string) error {
 	}
 	return err
 }
+
+// NamedAmount is the amount a call's arguments name ("amount", else
+// "amountToCapture"), with its currency ("currency", else def), when it is a
+// positive whole number of the smallest unit.
+func NamedAmount(args map[string]any, def string) (amount int64, currency string, ok bool) {
+	for _, name := range []string{"amount", "amountToCapture"} {
+		f, isNum := args[name].(float64)
+		if !isNum || f <= 0 || f > money.MaxAmount || f != float64(int64(f)) {
+			continue
+		}
+		cur, _ := args["currency"].(string)
+		if cur == "" {
+			cur = def
+		}
+		cur = money.Normalize(cur)
+		if !money.ValidCurrency(cur) {
+			return 0, "", false
+		}
+		return int64(f), cur, true
+	}
+	return 0, "", false
+}

@@ -241,7 +241,22 @@ func (f *FakeStripe) route(r *http.Request) (int, any) {
 	case parts[1] == "payment_intents" && len(parts) == 2 && r.Method == "POST":
 		return f.createPaymentIntent(form)
 	case parts[1] == "payment_intents" && len(parts) == 3 && r.Method == "GET":
-		return f.get("payment_intent", parts[2])
+		status, body := f.get("payment_intent", parts[2])
+		if pi, ok := body.(map[string]any); ok && status == 200 && expands(r, "latest_charge") {
+			if ch, ok := f.objects[fmt.Sprint(pi["latest_charge"])]; ok {
+				out := map[string]any{}
+				for k, v := range pi {
+					out[k] = v
+				}
+				out["latest_charge"] = ch
+				return status, out
+			}
+		}
+		return status, body
+	case parts[1] == "charges" && len(parts) == 3 && r.Method == "GET":
+		return f.get("charge", parts[2])
+	case parts[1] == "refunds" && len(parts) == 2 && r.Method == "POST":
+		return f.createRefund(form)
 	case parts[1] == "payment_intents" && len(parts) == 4 && parts[3] == "confirm":
 		return f.confirm(parts[2], form)
 	case parts[1] == "payment_intents" && len(parts) == 4 && parts[3] == "capture":
@@ -441,12 +456,19 @@ func (f *FakeStripe) confirm(id string, form url.Values) (int, any) {
 	charge := f.newID("ch")
 	pi["latest_charge"] = charge
 	pi["last_payment_error"] = nil
+	ch := map[string]any{
+		"id": charge, "object": "charge", "amount": pi["amount"], "currency": pi["currency"],
+		"customer": pi["customer"], "payment_intent": pi["id"], "amount_captured": int64(0),
+		"amount_refunded": int64(0), "captured": false, "status": "succeeded", "created": time.Now().Unix(),
+	}
+	f.objects[charge] = ch
 	if pi["capture_method"] == "manual" {
 		pi["status"] = "requires_capture"
 		pi["amount_capturable"] = pi["amount"]
 	} else {
 		pi["status"] = "succeeded"
 		pi["amount_received"] = pi["amount"]
+		ch["amount_captured"], ch["captured"] = pi["amount"], true
 	}
 	return 200, pi
 }
@@ -470,6 +492,9 @@ func (f *FakeStripe) capture(id string, form url.Values) (int, any) {
 	pi["status"] = "succeeded"
 	pi["amount_received"] = amount
 	pi["amount_capturable"] = int64(0)
+	if ch, ok := f.objects[fmt.Sprint(pi["latest_charge"])]; ok {
+		ch["amount_captured"], ch["captured"] = amount, true
+	}
 	return 200, pi
 }
 
@@ -615,4 +640,67 @@ func (f *FakeStripe) cancelSubscription(id string, query, form url.Values) (int,
 	sub["canceled_at"] = now
 	sub["ended_at"] = now
 	return 200, sub
+}
+
+func expands(r *http.Request, field string) bool {
+	for k, v := range r.URL.Query() {
+		if strings.HasPrefix(k, "expand") {
+			for _, x := range v {
+				if x == field {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func (f *FakeStripe) createRefund(form url.Values) (int, any) {
+	var ch map[string]any
+	if id := form.Get("charge"); id != "" {
+		ch = f.objects[id]
+	} else if pi, ok := f.objects[form.Get("payment_intent")]; ok {
+		ch = f.objects[fmt.Sprint(pi["latest_charge"])]
+	}
+	if ch == nil || ch["object"] != "charge" {
+		return 400, stripeError("invalid_request_error", "resource_missing", "", "No such charge or payment intent with a charge", "charge")
+	}
+	refundable := ch["amount_captured"].(int64) - ch["amount_refunded"].(int64)
+	amount := refundable
+	if s := form.Get("amount"); s != "" {
+		amount, _ = strconv.ParseInt(s, 10, 64)
+	}
+	if amount > refundable || amount <= 0 {
+		return 400, stripeError("invalid_request_error", "amount_too_large", "", fmt.Sprintf("Refund amount (%d) is greater than unrefunded amount on charge (%d)", amount, refundable), "amount")
+	}
+	ch["amount_refunded"] = ch["amount_refunded"].(int64) + amount
+	id := f.newID("re")
+	re := map[string]any{
+		"id": id, "object": "refund", "amount": amount, "currency": ch["currency"], "charge": ch["id"],
+		"payment_intent": ch["payment_intent"], "status": "succeeded", "reason": nullable(form.Get("reason")),
+		"created": time.Now().Unix(), "metadata": metadataOf(form),
+	}
+	f.objects[id] = re
+	return 200, re
+}
+
+// AuthorizedPayment makes a payment intent of amount (in usd) that waits to
+// be captured, as a confirmed manual-capture payment does.
+func (f *FakeStripe) AuthorizedPayment(amount int64, currency string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	form := url.Values{"amount": {strconv.FormatInt(amount, 10)}, "currency": {currency}, "capture_method": {"manual"}, "payment_method": {"pm_card_visa"}}
+	_, v := f.createPaymentIntent(form)
+	pi := v.(map[string]any)
+	f.confirm(pi["id"].(string), url.Values{})
+	return pi["id"].(string)
+}
+
+// CapturedPayment makes a payment intent of amount that succeeded.
+func (f *FakeStripe) CapturedPayment(amount int64, currency string) string {
+	id := f.AuthorizedPayment(amount, currency)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.capture(id, url.Values{})
+	return id
 }

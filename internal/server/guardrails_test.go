@@ -1,0 +1,344 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/stripe-mcp/stripe-mcp/internal/config"
+	"github.com/stripe-mcp/stripe-mcp/internal/guard"
+	"github.com/stripe-mcp/stripe-mcp/internal/server"
+	"github.com/stripe-mcp/stripe-mcp/internal/store"
+	"github.com/stripe-mcp/stripe-mcp/internal/testutil"
+)
+
+// guardedEnv is a server with money guardrails on a fake Stripe whose
+// requests are recorded.
+type guardedEnv struct {
+	fake  *testutil.FakeStripe
+	rec   *testutil.Recorder
+	store store.Store
+	srv   *server.Server
+	now   time.Time
+}
+
+func money(m map[string]int64) config.Money { return config.NewMoney(m) }
+
+func newGuarded(t *testing.T, pol guard.Policy, dir string) *guardedEnv {
+	t.Helper()
+	e := &guardedEnv{fake: testutil.NewFakeStripe(), now: time.Now()}
+	base, rec := testutil.Serve(t, e.fake)
+	e.rec = rec
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	e.store = testutil.OpenStoreAt(t, dir)
+	pol.Store = e.store
+	pol.Now = func() time.Time { return e.now }
+	s, err := server.New(server.Options{
+		Stripe: testutil.Client(t, base), Currency: "usd", Store: e.store, Idempotency: true,
+		Policy: &pol, KeyMode: "test", Logger: testutil.Logger(t),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = s
+	return e
+}
+
+// client connects a client; elicit, when set, answers confirmations.
+func (e *guardedEnv) client(t *testing.T, elicit func(*mcp.ElicitRequest) (*mcp.ElicitResult, error), protocol string) *mcp.ClientSession {
+	t.Helper()
+	var opts *mcp.ClientOptions
+	if elicit != nil {
+		opts = &mcp.ClientOptions{ElicitationHandler: func(_ context.Context, r *mcp.ElicitRequest) (*mcp.ElicitResult, error) { return elicit(r) }}
+	}
+	st, ct := mcp.NewInMemoryTransports()
+	ss, err := e.srv.MCP.Connect(context.Background(), st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sopts *mcp.ClientSessionOptions
+	if protocol != "" {
+		sopts = &mcp.ClientSessionOptions{ProtocolVersion: protocol}
+	}
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "guard-client", Version: "1"}, opts).Connect(context.Background(), ct, sopts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cs.Close(); ss.Wait() })
+	return cs
+}
+
+// posts are the POSTs Stripe received to paths starting with prefix.
+func (e *guardedEnv) posts(prefix string) int {
+	n := 0
+	for _, r := range e.rec.Requests() {
+		if r.Method == "POST" && strings.HasPrefix(r.Path, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+func refused(t *testing.T, res *mcp.CallToolResult, words ...string) {
+	t.Helper()
+	text := testutil.Text(res)
+	if !res.IsError {
+		t.Fatalf("not refused: %s", text)
+	}
+	for _, w := range words {
+		if !strings.Contains(text, w) {
+			t.Errorf("%q lacks %q", text, w)
+		}
+	}
+}
+
+// TestMaxAmount: caps apply per currency to named and implied amounts, and
+// a refused call sends nothing that moves money.
+func TestMaxAmount(t *testing.T) {
+	e := newGuarded(t, guard.Policy{MaxAmount: money(map[string]int64{"usd": 10000, "jpy": 20000})}, "")
+	cs := e.client(t, nil, "")
+
+	// Named: creating a payment.
+	if res := testutil.Call(t, cs, "stripe_create_payment", map[string]any{"amount": 10000}); res.IsError {
+		t.Fatalf("at the cap: %s", testutil.Text(res))
+	}
+	refused(t, testutil.Call(t, cs, "stripe_create_payment", map[string]any{"amount": 10001}), "security.maxAmount", "$100.01", "$100.00")
+	refused(t, testutil.Call(t, cs, "stripe_create_payment", map[string]any{"amount": 20001, "currency": "jpy"}), "¥20,001")
+	if res := testutil.Call(t, cs, "stripe_create_payment", map[string]any{"amount": 20000, "currency": "JPY"}); res.IsError {
+		t.Fatalf("jpy at its cap: %s", testutil.Text(res))
+	}
+	refused(t, testutil.Call(t, cs, "stripe_create_payment", map[string]any{"amount": 100, "currency": "eur"}), "money in eur is refused", "eur:AMOUNT")
+	if n := e.posts("/v1/payment_intents"); n != 2 {
+		t.Fatalf("%d payments created, want 2", n)
+	}
+
+	// Implied: capturing all of an authorization.
+	big := e.fake.AuthorizedPayment(15000, "usd")
+	refused(t, testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": big}), "$150.00")
+	if n := e.posts("/v1/payment_intents/" + big + "/capture"); n != 0 {
+		t.Fatal("a refused capture reached Stripe")
+	}
+	if res := testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": big, "amountToCapture": 9000}); res.IsError {
+		t.Fatalf("partial capture under the cap: %s", testutil.Text(res))
+	}
+
+	// Implied: a refund of what is left (captured minus refunded).
+	paid := e.fake.CapturedPayment(30000, "usd")
+	refused(t, testutil.Call(t, cs, "stripe_create_refund", map[string]any{"paymentIntentId": paid}), "$300.00")
+	for range 3 {
+		if res := testutil.Call(t, cs, "stripe_create_refund", map[string]any{"paymentIntentId": paid, "amount": 9000, "idempotencyKey": fmt.Sprint(time.Now().UnixNano())}); res.IsError {
+			t.Fatalf("refund part: %s", testutil.Text(res))
+		}
+	}
+	// 3,000 left: refunding "the rest" is now within the cap.
+	if res := testutil.Call(t, cs, "stripe_create_refund", map[string]any{"paymentIntentId": paid}); res.IsError {
+		t.Fatalf("refund of the rest: %s", testutil.Text(res))
+	}
+
+	// Implied: price × quantity of a subscription ($10.00 a month).
+	cus := testutil.Structured(t, testutil.Call(t, cs, "stripe_create_customer", map[string]any{"paymentMethodId": "pm_card_visa"}))
+	refused(t, testutil.Call(t, cs, "stripe_create_subscription", map[string]any{"customerId": cus["id"], "priceId": testutil.FakePriceID, "quantity": 11}), "$110.00")
+	if res := testutil.Call(t, cs, "stripe_create_subscription", map[string]any{"customerId": cus["id"], "priceId": testutil.FakePriceID, "quantity": 10}); res.IsError {
+		t.Fatalf("subscription at the cap: %s", testutil.Text(res))
+	}
+	if n := e.posts("/v1/subscriptions"); n != 1 {
+		t.Fatalf("%d subscriptions created, want 1", n)
+	}
+}
+
+// TestDailyLimit: money that moves counts against a rolling 24 hours per
+// currency; failures give their reservation back; the count survives a
+// restart.
+func TestDailyLimit(t *testing.T) {
+	dir := t.TempDir()
+	pol := guard.Policy{DailyLimit: money(map[string]int64{"usd": 10000})}
+	e := newGuarded(t, pol, dir)
+	cs := e.client(t, nil, "")
+	capture := func(amount int64) *mcp.CallToolResult {
+		return testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": e.fake.AuthorizedPayment(amount, "usd")})
+	}
+	if res := capture(6000); res.IsError {
+		t.Fatal(testutil.Text(res))
+	}
+	// Creating a payment moves nothing: not counted.
+	if res := testutil.Call(t, cs, "stripe_create_payment", map[string]any{"amount": 9999}); res.IsError {
+		t.Fatal(testutil.Text(res))
+	}
+	refused(t, capture(5000), "security.dailyLimit", "$40.00 is left", "frees up")
+	// A call that fails releases its reservation: a decline on an
+	// automatic-capture confirmation.
+	pi := testutil.Structured(t, testutil.Call(t, cs, "stripe_create_payment", map[string]any{"amount": 4000, "capture": true}))
+	refused(t, testutil.Call(t, cs, "stripe_confirm_payment", map[string]any{"paymentIntentId": pi["id"], "paymentMethodId": "pm_card_chargeDeclined"}), "declined")
+	if res := capture(4000); res.IsError {
+		t.Fatalf("the declined confirmation kept its reservation: %s", testutil.Text(res))
+	}
+	// Another currency without a limit is refused while one is set.
+	refused(t, testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": e.fake.AuthorizedPayment(100, "eur")}), "money in eur is refused")
+
+	// A restarted server (same data dir) still counts the day's 10,000.
+	e.store.Close()
+	e2 := newGuarded(t, pol, dir)
+	cs2 := e2.client(t, nil, "")
+	refused(t, testutil.Call(t, cs2, "stripe_capture_payment", map[string]any{"paymentIntentId": e2.fake.AuthorizedPayment(100, "usd")}), "$0.00 is left")
+	// A day later it is free again.
+	e2.now = e2.now.Add(24*time.Hour + time.Minute)
+	if res := testutil.Call(t, cs2, "stripe_capture_payment", map[string]any{"paymentIntentId": e2.fake.AuthorizedPayment(9000, "usd")}); res.IsError {
+		t.Fatalf("a day later: %s", testutil.Text(res))
+	}
+}
+
+// TestDailyLimitConcurrent: calls that together would exceed the limit;
+// exactly the ones that fit go through.
+func TestDailyLimitConcurrent(t *testing.T) {
+	e := newGuarded(t, guard.Policy{DailyLimit: money(map[string]int64{"usd": 10000})}, "")
+	const n = 12 // 12 × 3,000 against 10,000: three fit
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = e.fake.AuthorizedPayment(3000, "usd")
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok := 0
+	for i := range n {
+		cs := e.client(t, nil, "")
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "stripe_capture_payment", Arguments: map[string]any{"paymentIntentId": ids[i]}})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if !res.IsError {
+				mu.Lock()
+				ok++
+				mu.Unlock()
+			} else if !strings.Contains(testutil.Text(res), "security.dailyLimit") {
+				t.Errorf("unexpected failure: %s", testutil.Text(res))
+			}
+		}()
+	}
+	wg.Wait()
+	captures := 0
+	for _, id := range ids {
+		captures += e.posts("/v1/payment_intents/" + id + "/capture")
+	}
+	if ok != 3 || captures != 3 {
+		t.Fatalf("%d calls succeeded and %d captures reached Stripe, want 3 and 3", ok, captures)
+	}
+}
+
+// TestConfirmationByElicitation: a client that can ask its user gets the
+// question (what, how much, to whom); accept proceeds, decline and cancel
+// send nothing. Both the elicitation request (older protocols) and input
+// requests (2026-07-28) are covered.
+func TestConfirmationByElicitation(t *testing.T) {
+	for _, protocol := range []string{"2025-06-18", "2026-07-28"} {
+		t.Run(protocol, func(t *testing.T) {
+			e := newGuarded(t, guard.Policy{VerificationRequired: true, Threshold: money(map[string]int64{"usd": 5000})}, "")
+			var asked []string
+			answer := &mcp.ElicitResult{Action: "accept", Content: map[string]any{"approve": true}}
+			cs := e.client(t, func(r *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+				asked = append(asked, r.Params.Message)
+				return answer, nil
+			}, protocol)
+			if got := cs.InitializeResult().ProtocolVersion; got != protocol {
+				t.Fatalf("negotiated %s", got)
+			}
+			// Below the threshold: no question.
+			if res := testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": e.fake.AuthorizedPayment(4999, "usd")}); res.IsError || len(asked) != 0 {
+				t.Fatalf("below the threshold: %s, asked %v", testutil.Text(res), asked)
+			}
+			pi := e.fake.AuthorizedPayment(7500, "usd")
+			res := testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": pi})
+			if res.IsError || len(asked) != 1 {
+				t.Fatalf("accepted: %s, asked %v", testutil.Text(res), asked)
+			}
+			if q := asked[0]; !strings.Contains(q, "$75.00") || !strings.Contains(q, pi) || !strings.Contains(q, "Capture") {
+				t.Errorf("the question does not say what, how much, to whom: %q", q)
+			}
+			for _, a := range []struct{ action, word string }{{"decline", "declined"}, {"cancel", "cancelled"}} {
+				answer = &mcp.ElicitResult{Action: a.action}
+				pi := e.fake.AuthorizedPayment(8000, "usd")
+				refused(t, testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": pi}), a.word, "Nothing was sent")
+				if n := e.posts("/v1/payment_intents/" + pi + "/capture"); n != 0 {
+					t.Fatalf("%s: the capture reached Stripe", a.action)
+				}
+			}
+			// Accepting without approving is a no.
+			answer = &mcp.ElicitResult{Action: "accept", Content: map[string]any{"approve": false}}
+			refused(t, testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": e.fake.AuthorizedPayment(8000, "usd")}), "declined")
+			// Destructive tools without an amount ask too.
+			answer = &mcp.ElicitResult{Action: "accept", Content: map[string]any{"approve": true}}
+			before := len(asked)
+			cus := testutil.Structured(t, testutil.Call(t, cs, "stripe_create_customer", map[string]any{"email": "x@example.com"}))
+			if res := testutil.Call(t, cs, "stripe_update_customer", map[string]any{"customerId": cus["id"], "name": "X"}); res.IsError || len(asked) != before+1 {
+				t.Fatalf("destructive update: %s, asked %d", testutil.Text(res), len(asked)-before)
+			}
+		})
+	}
+}
+
+// TestConfirmationFallbacks: a client that cannot ask its user is refused
+// by default; with the token fallback it gets a single-use token bound to
+// the exact arguments, valid 10 minutes.
+func TestConfirmationFallbacks(t *testing.T) {
+	refuse := newGuarded(t, guard.Policy{VerificationRequired: true}, "")
+	cs := refuse.client(t, nil, "")
+	pi := refuse.fake.AuthorizedPayment(1000, "usd")
+	refused(t, testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": pi}), "cannot ask", "verificationFallback")
+	if refuse.posts("/v1/payment_intents/"+pi+"/capture") != 0 {
+		t.Fatal("refused capture reached Stripe")
+	}
+
+	e := newGuarded(t, guard.Policy{VerificationRequired: true, Fallback: "token"}, "")
+	cs = e.client(t, nil, "")
+	paid := e.fake.CapturedPayment(5000, "usd")
+	args := map[string]any{"paymentIntentId": paid, "amount": 2000, "reason": "requested_by_customer"}
+	first := testutil.Call(t, cs, "stripe_create_refund", args)
+	out := testutil.Structured(t, first)
+	token, _ := out["confirmationToken"].(string)
+	if out["status"] != "confirmation_required" || token == "" || out["amountDisplay"] != "$20.00" || !strings.Contains(fmt.Sprint(out["instructions"]), "explicitly approve") {
+		t.Fatalf("first call: %v", out)
+	}
+	if e.posts("/v1/refunds") != 0 {
+		t.Fatal("a refund was sent before approval")
+	}
+	// Tampering: the token for $20.00 does not approve $40.00.
+	tampered := map[string]any{"paymentIntentId": paid, "amount": 4000, "reason": "requested_by_customer", "confirmationToken": token}
+	refused(t, testutil.Call(t, cs, "stripe_create_refund", tampered), "different arguments")
+	// The approved call goes through once.
+	args["confirmationToken"] = token
+	if res := testutil.Call(t, cs, "stripe_create_refund", args); res.IsError {
+		t.Fatalf("with the token: %s", testutil.Text(res))
+	}
+	if e.posts("/v1/refunds") != 1 {
+		t.Fatal("the approved refund was not sent once")
+	}
+	refused(t, testutil.Call(t, cs, "stripe_create_refund", args), "already used")
+	// Expiry, with the server's clock moved on.
+	again := testutil.Structured(t, testutil.Call(t, cs, "stripe_create_refund", map[string]any{"paymentIntentId": paid, "amount": 1000}))
+	e.now = e.now.Add(10*time.Minute + time.Second)
+	refused(t, testutil.Call(t, cs, "stripe_create_refund", map[string]any{"paymentIntentId": paid, "amount": 1000, "confirmationToken": again["confirmationToken"]}), "expired")
+	if e.posts("/v1/refunds") != 1 {
+		t.Fatal("refused calls reached Stripe")
+	}
+	// The audit log shows the wait for approval.
+	rows := calls(t, e.store)
+	waiting := 0
+	for _, r := range rows {
+		if r.Outcome == store.OutcomeConfirm {
+			waiting++
+		}
+	}
+	if waiting != 2 {
+		t.Fatalf("%d rows waiting for approval, want 2", waiting)
+	}
+}

@@ -33,7 +33,7 @@ func TestCheck(t *testing.T) {
 		nil,
 		{Amount: 10000, Currency: "usd", Known: true, Capped: true},
 		{Amount: 5000, Currency: "jpy", Known: true, Capped: true},
-		{Amount: 1, Currency: "eur", Known: true},                // not capped: a cancel, say
+		{Amount: 1, Currency: "eur", Known: true},                    // not capped: a cancel, say
 		{Amount: 99999, Currency: "usd", Known: true, Capped: false}, // not capped
 	}
 	for _, m := range ok {

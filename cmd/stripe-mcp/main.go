@@ -21,6 +21,7 @@ import (
 	"github.com/stripe-mcp/stripe-mcp/internal/guard"
 	"github.com/stripe-mcp/stripe-mcp/internal/sandbox"
 	"github.com/stripe-mcp/stripe-mcp/internal/server"
+	"github.com/stripe-mcp/stripe-mcp/internal/session"
 	"github.com/stripe-mcp/stripe-mcp/internal/store"
 	"github.com/stripe-mcp/stripe-mcp/internal/stripeapi"
 	"github.com/stripe-mcp/stripe-mcp/internal/transport"
@@ -67,6 +68,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 				return runStdio(cmd, &g, stderr)
 			},
 		},
+		httpCommand(&g, stderr),
 		auditCommand(&g, stdout),
 		&cobra.Command{
 			Use:   "doctor",
@@ -151,20 +153,52 @@ func stripeClient(cfg *config.Config, logger *slog.Logger, retries int) (*stripe
 	return stripeapi.New(o)
 }
 
+// keyMode says which money a key moves, and warns about live keys.
+func keyMode(cfg *config.Config, logger *slog.Logger, stderr io.Writer) string {
+	if cfg.Sandbox {
+		fmt.Fprintln(stderr, sandbox.Banner)
+		return "sandbox"
+	}
+	if info, _ := config.ValidateKey(cfg.APIKey.Reveal(), true); info.Live {
+		logger.Warn("LIVE key: calls move real money", "key", cfg.APIKey)
+		return "live"
+	}
+	return "test"
+}
+
+// newServer builds an MCP server on the configuration: tools, guardrails,
+// audit and idempotency on the store.
+func newServer(cfg *config.Config, sc *stripeapi.Client, st store.Store, mode string, logger *slog.Logger, identify session.Identify, onInitialized func()) (*server.Server, error) {
+	return server.New(server.Options{
+		Store: st,
+		Policy: &guard.Policy{
+			MaxAmount:            cfg.MaxAmount,
+			DailyLimit:           cfg.DailyLimit,
+			VerificationRequired: cfg.VerificationRequired,
+			Threshold:            cfg.VerificationThreshold,
+			Fallback:             cfg.VerificationFallback,
+			Store:                st,
+		},
+		OnInitialized:     onInitialized,
+		Idempotency:       cfg.IdempotencyEnabled,
+		Stripe:            sc,
+		Currency:          cfg.Currency,
+		AutoCapture:       cfg.AutoCapture,
+		AllowedOperations: cfg.AllowedOperations,
+		ReadOnly:          cfg.ReadOnly,
+		KeyMode:           mode,
+		Logger:            logger,
+		Identify:          identify,
+	})
+}
+
 func runStdio(cmd *cobra.Command, g *globalFlags, stderr io.Writer) error {
 	cfg, err := loadConfig(cmd, g)
 	if err != nil {
 		return err
 	}
 	logger := newLogger(stderr, cfg.LogLevel)
-	keyMode := "test"
-	if cfg.Sandbox {
-		keyMode = "sandbox"
-		fmt.Fprintln(stderr, sandbox.Banner)
-	} else if info, _ := config.ValidateKey(cfg.APIKey.Reveal(), true); info.Live {
-		keyMode = "live"
-		logger.Warn("LIVE key: calls move real money", "key", cfg.APIKey)
-	}
+	mode := keyMode(cfg, logger, stderr)
 	sc, err := stripeClient(cfg, logger, 0)
 	if err != nil {
 		return err
@@ -185,26 +219,7 @@ func runStdio(cmd *cobra.Command, g *globalFlags, stderr io.Writer) error {
 		return s, err
 	})
 	defer st.Close()
-	srv, err := server.New(server.Options{
-		Store: st,
-		Policy: &guard.Policy{
-			MaxAmount:            cfg.MaxAmount,
-			DailyLimit:           cfg.DailyLimit,
-			VerificationRequired: cfg.VerificationRequired,
-			Threshold:            cfg.VerificationThreshold,
-			Fallback:             cfg.VerificationFallback,
-			Store:                st,
-		},
-		OnInitialized:     st.Start,
-		Idempotency:       cfg.IdempotencyEnabled,
-		Stripe:            sc,
-		Currency:          cfg.Currency,
-		AutoCapture:       cfg.AutoCapture,
-		AllowedOperations: cfg.AllowedOperations,
-		ReadOnly:          cfg.ReadOnly,
-		KeyMode:           keyMode,
-		Logger:            logger,
-	})
+	srv, err := newServer(cfg, sc, st, mode, logger, nil, st.Start)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -59,6 +61,66 @@ type Server struct {
 	MCP      *mcp.Server
 	Sessions *session.Tracker
 	Tools    []registry.Tool
+	inFlight inFlight
+}
+
+// Drain waits until no request is being handled, or ctx ends.
+func (s *Server) Drain(ctx context.Context) error { return s.inFlight.wait(ctx) }
+
+// CloseSessions closes every session of the server.
+func (s *Server) CloseSessions() {
+	for ss := range s.MCP.Sessions() {
+		ss.Close()
+	}
+}
+
+// inFlight counts requests being handled.
+type inFlight struct {
+	mu   sync.Mutex
+	n    int
+	zero chan struct{} // closed when n drops to 0, while someone waits
+}
+
+func (f *inFlight) add(d int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.n += d
+	if f.n == 0 && f.zero != nil {
+		close(f.zero)
+		f.zero = nil
+	}
+}
+
+func (f *inFlight) wait(ctx context.Context) error {
+	f.mu.Lock()
+	if f.n == 0 {
+		f.mu.Unlock()
+		return nil
+	}
+	if f.zero == nil {
+		f.zero = make(chan struct{})
+	}
+	ch := f.zero
+	f.mu.Unlock()
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// countInFlight counts the requests a drain waits for (not the parked
+// subscription listeners of newer protocols, which never end on their own).
+func (f *inFlight) middleware(next mcp.MethodHandler) mcp.MethodHandler {
+	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+		if method == "subscriptions/listen" {
+			return next(ctx, method, req)
+		}
+		f.add(1)
+		defer f.add(-1)
+		return next(ctx, method, req)
+	}
 }
 
 // New builds the server. An allowedOperations entry that names nothing known
@@ -96,40 +158,75 @@ func New(o Options) (*Server, error) {
 	// Outermost first: every request gets its session; tool calls are
 	// audited around everything else, so refusals and recovered panics are
 	// in the log too.
-	mw := []mcp.Middleware{tracker.Middleware}
+	out := &Server{MCP: s, Sessions: tracker, Tools: selected}
+	mw := []mcp.Middleware{out.inFlight.middleware, tracker.Middleware}
 	if o.Store != nil {
 		mw = append(mw, audit.New(o.Store, selected, o.Currency, o.Logger).Middleware)
 	}
 	mw = append(mw, logCalls(o.Logger), recoverPanics(o.Logger))
 	s.AddReceivingMiddleware(mw...)
 	registry.Register(s, selected)
-	return &Server{MCP: s, Sessions: tracker, Tools: selected}, nil
+	return out, nil
 }
 
-// logCalls logs every tool call at debug level with its duration.
+// logCalls logs every tool call at debug level with its duration, and
+// tells the client (at the level it set with logging/setLevel) how each
+// write ended: info when it went through, warning when it was refused,
+// error when Stripe failed it.
 func logCalls(logger *slog.Logger) mcp.Middleware {
 	return func(next mcp.MethodHandler) mcp.MethodHandler {
 		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 			ct, ok := req.(*mcp.CallToolRequest)
-			if !ok || !logger.Enabled(ctx, slog.LevelDebug) {
+			if !ok {
 				return next(ctx, method, req)
 			}
 			start := time.Now()
 			res, err := next(ctx, method, req)
-			outcome := "ok"
-			if err != nil {
-				outcome = "protocol error"
-			} else if r, ok := res.(*mcp.CallToolResult); ok && r.IsError {
-				outcome = "error result"
+			outcome, level := "ok", mcp.LoggingLevel("info")
+			r, _ := res.(*mcp.CallToolResult)
+			switch {
+			case err != nil:
+				outcome, level = "protocol error", "error"
+			case r != nil && r.IsError:
+				outcome, level = "error result", "error"
+				if strings.HasPrefix(textOf(r), "refused by ") || strings.HasPrefix(textOf(r), "invalid arguments") {
+					outcome, level = "refused", "warning"
+				}
 			}
-			attrs := []any{"tool", ct.Params.Name, "outcome", outcome, "duration", time.Since(start)}
-			if info := session.From(ctx); info != nil {
-				attrs = append(attrs, "session", info.ID)
+			if logger.Enabled(ctx, slog.LevelDebug) {
+				attrs := []any{"tool", ct.Params.Name, "outcome", outcome, "duration", time.Since(start)}
+				if info := session.From(ctx); info != nil {
+					attrs = append(attrs, "session", info.ID)
+				}
+				logger.Debug("tool call", attrs...)
 			}
-			logger.Debug("tool call", attrs...)
+			if ct.Session != nil && (level != "info" || !isRead(ct.Params.Name)) {
+				data := map[string]any{"tool": ct.Params.Name, "outcome": outcome, "durationMs": time.Since(start).Milliseconds()}
+				if r != nil && r.IsError {
+					data["message"] = textOf(r)
+				}
+				_ = ct.Session.Log(context.WithoutCancel(ctx), &mcp.LoggingMessageParams{Logger: "stripe-mcp", Level: level, Data: data})
+			}
 			return res, err
 		}
 	}
+}
+
+// isRead tells read tools by name (their calls are not worth a log line to
+// the client).
+func isRead(tool string) bool {
+	return strings.HasPrefix(tool, "stripe_get_") || strings.HasPrefix(tool, "stripe_list_") || strings.HasPrefix(tool, "stripe_diagnose_")
+}
+
+func textOf(r *mcp.CallToolResult) string {
+	if len(r.Content) == 0 {
+		return ""
+	}
+	t, _ := r.Content[0].(*mcp.TextContent)
+	if t == nil {
+		return ""
+	}
+	return t.Text
 }
 
 // recoverPanics turns a handler panic into an error result (tools) or an

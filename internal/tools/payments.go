@@ -285,6 +285,9 @@ func listPayments(c *call, in *listPaymentsIn) (any, error) {
 		}
 		scanned++
 		last = pi.ID
+		if scanned%100 == 0 {
+			c.progress(float64(scanned), maxStatusScan, fmt.Sprintf("scanned %d payments, %d match", scanned, len(matches)))
+		}
 		if statusMatches(string(pi.Status), in.Status) {
 			matches = append(matches, viewPaymentIntent(pi))
 			if c.full && pi.LastResponse != nil {

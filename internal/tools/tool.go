@@ -418,6 +418,19 @@ func (c *call) object(compact any, resp *stripe.APIResponse) any {
 	return compact
 }
 
+// progress tells a client that asked for progress (a progressToken in the
+// request) how far a long call has come.
+func (c *call) progress(done, total float64, message string) {
+	if c.req == nil || c.req.Session == nil || c.req.Params == nil {
+		return
+	}
+	token := c.req.Params.GetProgressToken()
+	if token == nil {
+		return
+	}
+	_ = c.req.Session.NotifyProgress(c, &mcp.ProgressNotificationParams{ProgressToken: token, Progress: done, Total: total, Message: message})
+}
+
 // nextKey is the idempotency key of the call's next write: the base for the
 // first, the base and the write's number for the ones after (a tool that
 // makes two writes sends two keys, both stable across repeats). nil lets

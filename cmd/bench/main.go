@@ -39,11 +39,18 @@ func main() {
 	calls := flag.Int("calls", 500, "tool calls to time")
 	binary := flag.String("binary", "", "stripe-mcp binary (default: build one)")
 	serveMock := flag.Bool("serve-mock", false, "internal: serve stripe-mock on a loopback port, print its URL, exit when stdin closes")
+	serveFake := flag.Bool("serve-fake", false, "internal: serve a fast Stripe fake likewise")
+	httpMode := flag.Bool("http", false, "measure the HTTP transports (calls/s, latency, idle-session memory) instead")
+	duration := flag.Duration("duration", 3*time.Second, "with -http: how long each load step runs")
 	serverEnv := flag.String("server-env", "", "extra environment for the server, space-separated NAME=VALUE pairs (e.g. GOGC=200)")
 	flag.Parse()
 	log.SetFlags(0)
 	if *serveMock {
 		runMock()
+		return
+	}
+	if *serveFake {
+		runFake()
 		return
 	}
 
@@ -64,6 +71,16 @@ func main() {
 		if err := build.Run(); err != nil {
 			log.Fatalf("building stripe-mcp: %v", err)
 		}
+	}
+	if *httpMode {
+		r := &report{w: out}
+		r.head("stripe-mcp bench -http — %s/%s, %d CPU, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), time.Now().UTC().Format(time.RFC3339))
+		runHTTPBench(r, bin, *duration, strings.Fields(*serverEnv))
+		fmt.Fprintf(out, "\n%d of %d targets met\n", r.met, r.targets)
+		if r.met != r.targets {
+			os.Exit(1)
+		}
+		return
 	}
 	// stripe-mock runs in a process of its own, as Stripe is remote: neither
 	// the server nor the direct baseline shares a process with it.

@@ -1,0 +1,315 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+const customerJSON = `{"id":"cus_NffrFeUfNV2Hib","object":"customer","address":null,"balance":0,"created":1680893993,"currency":null,"default_source":null,"delinquent":false,"description":null,"email":"jennyrosen@example.com","invoice_prefix":"0759376C","invoice_settings":{"custom_fields":null,"default_payment_method":null,"footer":null,"rendering_options":null},"livemode":false,"metadata":{},"name":"Jenny Rosen","next_invoice_sequence":1,"phone":null,"preferred_locales":[],"shipping":null,"tax_exempt":"none","test_clock":null}`
+
+// runFake serves a fast Stripe stand-in: every request gets the customer at
+// once, so that the server is what a load test measures.
+func runFake() {
+	out := reserveStdout()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Request-Id", "req_fast")
+		w.Write([]byte(customerJSON))
+	}))
+	fmt.Fprintln(out, srv.URL)
+	io.Copy(io.Discard, os.Stdin)
+	srv.Close()
+}
+
+func startChild(flag string) (string, func()) {
+	self, err := os.Executable()
+	if err != nil {
+		log.Fatal(err)
+	}
+	cmd := exec.Command(self, flag)
+	cmd.Stderr = os.Stderr
+	in, _ := cmd.StdinPipe()
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		log.Fatal(err)
+	}
+	url, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		log.Fatalf("%s: %v", flag, err)
+	}
+	return strings.TrimSpace(url), func() { in.Close(); cmd.Wait() }
+}
+
+func freePort() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+const benchToken = "bench-token-0123456789abcdef"
+
+// runHTTPBench measures calls per second and latency over /mcp and /ws at
+// several concurrencies, and the memory an idle session costs.
+func runHTTPBench(r *report, bin string, duration time.Duration, extraEnv []string) {
+	fakeURL, stopFake := startChild("-serve-fake")
+	defer stopFake()
+	addr := freePort()
+	cmd := exec.Command(bin, "http", "--listen", addr)
+	dataDir, _ := os.MkdirTemp("", "bench-http")
+	defer os.RemoveAll(dataDir)
+	cmd.Env = append(append(os.Environ(), extraEnv...), "STRIPE_API_KEY="+key, "STRIPE_API_BASE="+fakeURL, "STRIPE_MCP_AUTH_TOKEN="+benchToken, "STRIPE_MCP_DATA_DIR="+dataDir, "STRIPE_MCP_LOG_LEVEL=warn")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		log.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	base := "http://" + addr
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			log.Fatal("the server did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}}
+
+	r.head("HTTP transports — %s of calls per concurrency, fast Stripe fake in its own process", duration)
+	var at50 float64
+	var p99at50 time.Duration
+	for _, via := range []string{"/mcp", "/ws"} {
+		for _, n := range []int{1, 10, 50} {
+			rate, lat := load(client, base, via, n, duration)
+			r.line(fmt.Sprintf("%s, %d session(s)", via, n), "%7.0f calls/s   p50 %6.2f ms   p99 %6.2f ms", rate, ms(pct(lat, 50)), ms(pct(lat, 99)))
+			if n == 50 && via == "/mcp" {
+				at50, p99at50 = rate, pct(lat, 99)
+			}
+		}
+	}
+	r.target("≥ 5,000 calls/s at 50 sessions over /mcp", at50 >= 5000)
+	r.target("p99 ≤ 20 ms at 50 sessions over /mcp", p99at50 <= 20*time.Millisecond)
+
+	// Idle sessions: open many, measure the server's resident memory.
+	idle := 300
+	before := residentKB(cmd.Process.Pid)
+	var sessions []*mcpSession
+	for range idle {
+		s, err := openSession(client, base)
+		if err != nil {
+			log.Fatal(err)
+		}
+		sessions = append(sessions, s)
+	}
+	time.Sleep(200 * time.Millisecond)
+	after := residentKB(cmd.Process.Pid)
+	per := float64(after-before) / float64(idle)
+	r.line(fmt.Sprintf("%d idle Streamable HTTP sessions", idle), "%.1f KB each (server RSS %d → %d KB)", per, before, after)
+	r.target("≤ 64 KB per idle session", after > 0 && per <= 64)
+	for _, s := range sessions {
+		s.close()
+	}
+}
+
+// residentKB is VmRSS of a process, in KiB.
+func residentKB(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
+			n, _ := strconv.ParseInt(f[1], 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// load runs n sessions on via for d and returns calls per second and the
+// latency of every call.
+func load(client *http.Client, base, via string, n int, d time.Duration) (float64, []time.Duration) {
+	var (
+		mu   sync.Mutex
+		all  []time.Duration
+		wg   sync.WaitGroup
+		errs int
+	)
+	ready := make(chan struct{})
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var call func(id int) error
+			var done func()
+			if via == "/mcp" {
+				s, err := openSession(client, base)
+				if err != nil {
+					log.Fatal(err)
+				}
+				call, done = s.call, s.close
+			} else {
+				s, err := openWS(base)
+				if err != nil {
+					log.Fatal(err)
+				}
+				call, done = s.call, s.close
+			}
+			defer done()
+			<-ready
+			var mine []time.Duration
+			stop := time.Now().Add(d)
+			for id := 10; time.Now().Before(stop); id++ {
+				t0 := time.Now()
+				if err := call(id); err != nil {
+					mu.Lock()
+					errs++
+					mu.Unlock()
+					continue
+				}
+				mine = append(mine, time.Since(t0))
+			}
+			mu.Lock()
+			all = append(all, mine...)
+			mu.Unlock()
+		}()
+	}
+	time.Sleep(100 * time.Millisecond) // sessions opened
+	start := time.Now()
+	close(ready)
+	wg.Wait()
+	elapsed := time.Since(start)
+	if errs > 0 {
+		log.Printf("%s with %d sessions: %d failed calls", via, n, errs)
+	}
+	slices.Sort(all)
+	return float64(len(all)) / elapsed.Seconds(), all
+}
+
+const initBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}`
+
+// mcpSession is a bare Streamable HTTP client.
+type mcpSession struct {
+	client *http.Client
+	base   string
+	id     string
+}
+
+func openSession(client *http.Client, base string) (*mcpSession, error) {
+	s := &mcpSession{client: client, base: base}
+	resp, err := s.post(initBody)
+	if err != nil {
+		return nil, err
+	}
+	s.id = resp.Header.Get("Mcp-Session-Id")
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if s.id == "" {
+		return nil, fmt.Errorf("no session id (status %d)", resp.StatusCode)
+	}
+	resp, err = s.post(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	if err != nil {
+		return nil, err
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return s, nil
+}
+
+func (s *mcpSession) post(body string) (*http.Response, error) {
+	req, _ := http.NewRequest(http.MethodPost, s.base+"/mcp", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+benchToken)
+	req.Header.Set("MCP-Protocol-Version", "2025-06-18")
+	if s.id != "" {
+		req.Header.Set("Mcp-Session-Id", s.id)
+	}
+	return s.client.Do(req)
+}
+
+func toolCall(id int) string {
+	return `{"jsonrpc":"2.0","id":` + strconv.Itoa(id) + `,"method":"tools/call","params":{"name":"stripe_get_customer","arguments":{"customerId":"cus_NffrFeUfNV2Hib"}}}`
+}
+
+func (s *mcpSession) call(id int) error {
+	resp, err := s.post(toolCall(id))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte(`"id":`+strconv.Itoa(id)+`,`)) || bytes.Contains(body, []byte(`"isError":true`)) {
+		return fmt.Errorf("status %d: %.200s", resp.StatusCode, body)
+	}
+	return nil
+}
+
+func (s *mcpSession) close() {
+	req, _ := http.NewRequest(http.MethodDelete, s.base+"/mcp", nil)
+	req.Header.Set("Authorization", "Bearer "+benchToken)
+	req.Header.Set("Mcp-Session-Id", s.id)
+	if resp, err := s.client.Do(req); err == nil {
+		resp.Body.Close()
+	}
+}
+
+// wsSession is a bare WebSocket client.
+type wsSession struct{ c *websocket.Conn }
+
+func openWS(base string) (*wsSession, error) {
+	ctx := context.Background()
+	c, _, err := websocket.Dial(ctx, strings.Replace(base, "http", "ws", 1)+"/ws?access_token="+benchToken, &websocket.DialOptions{Subprotocols: []string{"mcp"}})
+	if err != nil {
+		return nil, err
+	}
+	s := &wsSession{c: c}
+	if err := c.Write(ctx, websocket.MessageText, []byte(initBody)); err != nil {
+		return nil, err
+	}
+	if _, _, err := c.Read(ctx); err != nil {
+		return nil, err
+	}
+	return s, c.Write(ctx, websocket.MessageText, []byte(`{"jsonrpc":"2.0","method":"notifications/initialized"}`))
+}
+
+func (s *wsSession) call(id int) error {
+	ctx := context.Background()
+	if err := s.c.Write(ctx, websocket.MessageText, []byte(toolCall(id))); err != nil {
+		return err
+	}
+	_, data, err := s.c.Read(ctx)
+	if err != nil {
+		return err
+	}
+	if !bytes.Contains(data, []byte(`"id":`+strconv.Itoa(id)+`,`)) || bytes.Contains(data, []byte(`"isError":true`)) {
+		return fmt.Errorf("%.200s", data)
+	}
+	return nil
+}
+
+func (s *wsSession) close() { s.c.Close(websocket.StatusNormalClosure, "") }

@@ -169,7 +169,7 @@ func keyMode(cfg *config.Config, logger *slog.Logger, stderr io.Writer) string {
 // newServer builds an MCP server on the configuration: tools, guardrails,
 // audit and idempotency on the store.
 func newServer(cfg *config.Config, sc *stripeapi.Client, st store.Store, mode string, logger *slog.Logger, identify session.Identify, onInitialized func()) (*server.Server, error) {
-	return server.New(server.Options{
+	srv, err := server.New(server.Options{
 		Store: st,
 		Policy: &guard.Policy{
 			MaxAmount:            cfg.MaxAmount,
@@ -190,6 +190,7 @@ func newServer(cfg *config.Config, sc *stripeapi.Client, st store.Store, mode st
 		Logger:            logger,
 		Identify:          identify,
 	})
+	return addFixtures(srv, err)
 }
 
 func runStdio(cmd *cobra.Command, g *globalFlags, stderr io.Writer) error {

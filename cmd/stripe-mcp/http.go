@@ -95,8 +95,15 @@ func runHTTP(cmd *cobra.Command, g *globalFlags, stderr io.Writer, listen string
 			return err
 		}
 	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	// With port 0 the Host check must allow the port actually bound.
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	handler, err := transport.NewHTTPHandler(transport.HTTPConfig{
-		Addr:           listen,
+		Addr:           net.JoinHostPort(host, port),
 		Token:          token,
 		NoAuth:         noAuth,
 		AllowedOrigins: cfg.AllowedOrigins,
@@ -105,10 +112,6 @@ func runHTTP(cmd *cobra.Command, g *globalFlags, stderr io.Writer, listen string
 		Servers:        transport.Servers{Streamable: servers[0].MCP, SSE: servers[1].MCP, WebSocket: servers[2].MCP},
 		Logger:         logger,
 	})
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return err
 	}

@@ -126,7 +126,7 @@ func NewHTTPHandler(c HTTPConfig) (http.Handler, error) {
 			httpError(w, http.StatusServiceUnavailable, "no webhook signing secret is configured (STRIPE_WEBHOOK_SECRET); events cannot be verified, so none are accepted")
 		})
 	}
-	mux.Handle("/webhooks/stripe", webhook)
+	mux.Handle("/webhooks/stripe", h.limitBody(webhook))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusNotFound, "no such endpoint: use /mcp (Streamable HTTP), /sse (HTTP+SSE), /ws (WebSocket), /healthz or /webhooks/stripe")
 	})
@@ -183,10 +183,11 @@ func (h *httpHandler) checkHostAndOrigin(next http.Handler) http.Handler {
 // also as ?access_token=, since browsers cannot set headers on WebSocket
 // upgrades) and bounds request bodies.
 func (h *httpHandler) mcpOnly(next http.Handler) http.Handler {
+	next = h.limitBody(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !h.c.NoAuth {
-			token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-			if !ok && r.URL.Path == "/ws" {
+			token := bearerToken(r.Header.Get("Authorization"))
+			if token == "" && r.URL.Path == "/ws" {
 				token = r.URL.Query().Get("access_token")
 			}
 			if token == "" {
@@ -202,16 +203,35 @@ func (h *httpHandler) mcpOnly(next http.Handler) http.Handler {
 				return
 			}
 		}
+		if h.c.Stateless && r.URL.Path == "/mcp" && r.Method == http.MethodGet {
+			w.Header().Set("Allow", http.MethodPost)
+			httpError(w, http.StatusMethodNotAllowed, "this server runs stateless (--stateless): there is no server-to-client stream; use POST")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// bearerToken is the credential of an Authorization header of the Bearer
+// scheme (whose name is case-insensitive, RFC 7235 §2.1), or "".
+func bearerToken(header string) string {
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(token)
+}
+
+// limitBody refuses bodies larger than MaxBodyBytes: at once when the
+// length is declared, when reading past the limit when it is not.
+func (h *httpHandler) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > h.c.MaxBodyBytes {
 			httpError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", h.c.MaxBodyBytes))
 			return
 		}
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, h.c.MaxBodyBytes)
-		}
-		if h.c.Stateless && r.URL.Path == "/mcp" && r.Method == http.MethodGet {
-			httpError(w, http.StatusMethodNotAllowed, "this server runs stateless (--stateless): there is no server-to-client stream; use POST")
-			return
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -258,6 +278,10 @@ func httpError(w http.ResponseWriter, status int, msg string) {
 	json.NewEncoder(w).Encode(map[string]string{"error": msg})
 }
 
+// responseSettle is how long a drain waits, after the last call's handler
+// returned, for its response to be written.
+const responseSettle = 200 * time.Millisecond
+
 // Serve runs handler on ln until ctx ends, then drains: no new
 // connections, in-flight calls finish (drain waits for them, up to
 // grace), sessions close, and Serve returns nil.
@@ -285,6 +309,14 @@ func Serve(ctx context.Context, ln net.Listener, handler http.Handler, drain fun
 	go func() { shutdown <- srv.Shutdown(dctx) }()
 	if err := drain(dctx); err != nil {
 		logger.Warn("calls still in progress at the end of the grace period", "error", err)
+	} else {
+		// A call counts as done when its handler returns, a moment before
+		// its response is written, and a closed session refuses to write:
+		// let the last responses go out first.
+		select {
+		case <-time.After(responseSettle):
+		case <-dctx.Done():
+		}
 	}
 	closeSessions() // ends long-lived streams so that Shutdown can finish
 	if err := <-shutdown; err != nil && !errors.Is(err, context.DeadlineExceeded) {

@@ -62,14 +62,9 @@ start() {
   local name=$1 binary=$2 port
   port=$(free_port)
   mkdir -p "$work/data-$name"
-  # No STRIPE_* setting of the caller's applies. dns-rebinding-protection
-  # checks that a page of a loopback origin is served (Origin:
-  # http://127.0.0.1:PORT), but the server serves browser origins only when
-  # they are listed (SPEC §7; none by default): the server's own is listed,
-  # as for a browser client served from it.
+  # No STRIPE_* setting of the caller's applies: the defaults are tested.
   env $(compgen -e | grep '^STRIPE_' | sed 's/^/-u /') \
     STRIPE_MCP_DATA_DIR="$work/data-$name" \
-    STRIPE_MCP_ALLOWED_ORIGINS="http://127.0.0.1:$port" \
     "$binary" http --sandbox --no-auth --listen "127.0.0.1:$port" >"$work/$name.log" 2>&1 &
   pid=$!
   url=http://127.0.0.1:$port/mcp

@@ -67,10 +67,14 @@ type Server struct {
 // Drain waits until no request is being handled, or ctx ends.
 func (s *Server) Drain(ctx context.Context) error { return s.inFlight.wait(ctx) }
 
-// CloseSessions closes every session of the server.
+// CloseSessions closes every session of the server. A session still being
+// set up can make the SDK panic when closed; shutdown goes on regardless.
 func (s *Server) CloseSessions() {
 	for ss := range s.MCP.Sessions() {
-		ss.Close()
+		func() {
+			defer func() { recover() }()
+			ss.Close()
+		}()
 	}
 }
 

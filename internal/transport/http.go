@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -170,13 +171,21 @@ func (h *httpHandler) checkHostAndOrigin(next http.Handler) http.Handler {
 			httpError(w, http.StatusForbidden, fmt.Sprintf("host %q is not allowed: add it to STRIPE_MCP_ALLOWED_HOSTS (server.allowedHosts) if this server is meant to answer to it", r.Host))
 			return
 		}
-		if origin := r.Header.Get("Origin"); origin != "" && !slices.Contains(h.c.AllowedOrigins, origin) {
+		if origin := r.Header.Get("Origin"); origin != "" && !slices.Contains(h.c.AllowedOrigins, origin) && !sameOrigin(origin, r.Host) {
 			h.c.Logger.Warn("http: request from an origin that is not allowed", "origin", origin, "path", r.URL.Path)
 			httpError(w, http.StatusForbidden, fmt.Sprintf("origin %q is not allowed: add it to STRIPE_MCP_ALLOWED_ORIGINS (server.allowedOrigins) to let that page call this server", origin))
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// sameOrigin reports whether a browser Origin is the server's own address
+// (a page this server served, were it to serve any): the Host it names has
+// already passed the host check, so no other site can be behind it.
+func sameOrigin(origin, host string) bool {
+	u, err := url.Parse(origin)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Path == "" && strings.EqualFold(u.Host, host)
 }
 
 // mcpOnly requires the bearer token (in the Authorization header; on /ws

@@ -644,7 +644,8 @@ func TestHostAndOrigin(t *testing.T) {
 		{"foreign origin", probe{origin: "https://evil.example"}, true},
 		{"null origin", probe{origin: "null"}, true},
 		{"origin that extends an allowed one", probe{origin: app + ".evil.example"}, true},
-		{"our own address as origin, not allowed", probe{origin: "http://" + ts.Addr}, true},
+		{"our own address as origin (same origin)", probe{origin: "http://" + ts.Addr}, false},
+		{"our own host on another scheme path", probe{origin: "http://" + ts.Addr + "/page"}, true},
 		{"allowed origin", probe{origin: app}, false},
 		{"no origin", probe{}, false},
 	}

@@ -101,8 +101,14 @@ func runHTTPBench(r *report, bin string, duration time.Duration, extraEnv []stri
 	var p99at50 time.Duration
 	for _, via := range []string{"/mcp", "/ws"} {
 		for _, n := range []int{1, 10, 50} {
+			cpu0 := cpuTime(cmd.Process.Pid)
 			rate, lat := load(client, base, via, n, duration)
-			r.line(fmt.Sprintf("%s, %d session(s)", via, n), "%7.0f calls/s   p50 %6.2f ms   p99 %6.2f ms", rate, ms(pct(lat, 50)), ms(pct(lat, 99)))
+			cpu := cpuTime(cmd.Process.Pid) - cpu0
+			perCall := time.Duration(0)
+			if len(lat) > 0 {
+				perCall = cpu / time.Duration(len(lat))
+			}
+			r.line(fmt.Sprintf("%s, %d session(s)", via, n), "%7.0f calls/s   p50 %6.2f ms   p99 %6.2f ms   server CPU %4.0f µs/call", rate, ms(pct(lat, 50)), ms(pct(lat, 99)), float64(perCall.Microseconds()))
 			if n == 50 && via == "/mcp" {
 				at50, p99at50 = rate, pct(lat, 99)
 			}
@@ -112,7 +118,7 @@ func runHTTPBench(r *report, bin string, duration time.Duration, extraEnv []stri
 	r.target("p99 ≤ 20 ms at 50 sessions over /mcp", p99at50 <= 20*time.Millisecond)
 
 	// Idle sessions: open many, measure the server's resident memory.
-	idle := 300
+	idle := 1000
 	before := residentKB(cmd.Process.Pid)
 	var sessions []*mcpSession
 	for range idle {
@@ -130,6 +136,22 @@ func runHTTPBench(r *report, bin string, duration time.Duration, extraEnv []stri
 	for _, s := range sessions {
 		s.close()
 	}
+}
+
+// cpuTime is the user and system CPU time a process has used.
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which is in parentheses).
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * time.Second / 100 // clock ticks of 10 ms
 }
 
 // residentKB is VmRSS of a process, in KiB.

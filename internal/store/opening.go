@@ -117,6 +117,54 @@ func (o *Opening) UseToken(ctx context.Context, id, fingerprint string, now time
 	return s.UseToken(ctx, id, fingerprint, now)
 }
 
+func (o *Opening) AddEvent(ctx context.Context, e *Event) (bool, error) {
+	s, err := o.Wait(ctx)
+	if err != nil {
+		return false, err
+	}
+	return s.AddEvent(ctx, e)
+}
+
+func (o *Opening) Events(ctx context.Context, q EventQuery) ([]Event, error) {
+	s, err := o.Wait(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.Events(ctx, q)
+}
+
+func (o *Opening) Event(ctx context.Context, id string) (Event, error) {
+	s, err := o.Wait(ctx)
+	if err != nil {
+		return Event{}, err
+	}
+	return s.Event(ctx, id)
+}
+
+func (o *Opening) PutView(ctx context.Context, v View) error {
+	s, err := o.Wait(ctx)
+	if err != nil {
+		return err
+	}
+	return s.PutView(ctx, v)
+}
+
+func (o *Opening) View(ctx context.Context, objectID string) (View, error) {
+	s, err := o.Wait(ctx)
+	if err != nil {
+		return View{}, err
+	}
+	return s.View(ctx, objectID)
+}
+
+func (o *Opening) RecentIDs(ctx context.Context, prefix string, limit int) ([]string, error) {
+	s, err := o.Wait(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.RecentIDs(ctx, prefix, limit)
+}
+
 // Close closes what was opened; a store never started is never opened.
 func (o *Opening) Close() error {
 	started := true

@@ -98,7 +98,71 @@ type Store interface {
 	// and match the call's fingerprint. A spent token is never usable again.
 	UseToken(ctx context.Context, id, fingerprint string, now time.Time) error
 
+	// AddEvent stores a received webhook event once: it reports false, and
+	// changes nothing, when an event with the same id is already stored.
+	AddEvent(ctx context.Context, e *Event) (bool, error)
+	// Events lists stored events, newest first (by Stripe's created time,
+	// then by arrival).
+	Events(ctx context.Context, q EventQuery) ([]Event, error)
+	// Event is one stored event, or ErrNotFound.
+	Event(ctx context.Context, id string) (Event, error)
+	// PutView stores what an event showed of an object, unless a view from
+	// a later event (by Created) is already stored for it.
+	PutView(ctx context.Context, v View) error
+	// View is the stored view of an object, or ErrNotFound.
+	View(ctx context.Context, objectID string) (View, error)
+	// RecentIDs lists ids beginning with prefix ("cus_", "pi_", "sub_",
+	// "evt_", "cus_Nf"…) that stored events touched, most recently seen
+	// first, at most limit.
+	RecentIDs(ctx context.Context, prefix string, limit int) ([]string, error)
+
 	Close() error
+}
+
+// Event is a webhook event as it was received.
+type Event struct {
+	ID         string // evt_…
+	Type       string // e.g. payment_intent.succeeded
+	Created    time.Time
+	Received   time.Time
+	APIVersion string
+	Livemode   bool
+	Account    string // the connected account it came from, if any
+	// ObjectID is the id of data.object; ObjectIDs are every object the
+	// event touches (the object, its customer, payment intent, invoice,
+	// subscription, charge), ObjectID first.
+	ObjectID  string
+	ObjectIDs []string
+	Payload   []byte // the event's JSON as received
+}
+
+// EventQuery selects stored events.
+type EventQuery struct {
+	Limit int // 0 means 20
+	// Type is an exact type, or a prefix ending in ".*" (payment_intent.*).
+	Type string
+	// ObjectID keeps events that touch this object.
+	ObjectID string
+	// StartingAfter continues a listing after this event id.
+	StartingAfter string
+}
+
+// View is what webhook events have shown of one object: a payment intent,
+// charge, subscription or invoice.
+type View struct {
+	ObjectID string
+	Object   string // payment_intent, charge, subscription, invoice
+	Status   string
+	Amount   int64
+	Currency string
+	Customer string
+	// LastError is the last failure Stripe reported for it; Analysis is the
+	// failure analysis (JSON) of a failed payment.
+	LastError string
+	Analysis  string
+	EventID   string    // the event this view comes from
+	EventType string    // and its type
+	Updated   time.Time // that event's created time
 }
 
 // Reservation asks for room under a limit.

@@ -153,6 +153,38 @@ var migrations = []string{
 		expires_us  INTEGER NOT NULL,
 		used_us     INTEGER
 	);`,
+	`CREATE TABLE events (
+		id          TEXT PRIMARY KEY,
+		type        TEXT NOT NULL,
+		created_us  INTEGER NOT NULL,
+		received_us INTEGER NOT NULL,
+		api_version TEXT NOT NULL DEFAULT '',
+		livemode    INTEGER NOT NULL DEFAULT 0,
+		account     TEXT NOT NULL DEFAULT '',
+		object_id   TEXT NOT NULL DEFAULT '',
+		object_ids  TEXT NOT NULL DEFAULT '',
+		payload     BLOB NOT NULL
+	);
+	CREATE INDEX events_by_time ON events (created_us, received_us);
+	CREATE TABLE event_objects (
+		object_id  TEXT NOT NULL,
+		event_id   TEXT NOT NULL,
+		created_us INTEGER NOT NULL,
+		PRIMARY KEY (object_id, event_id)
+	) WITHOUT ROWID;
+	CREATE TABLE object_views (
+		object_id  TEXT PRIMARY KEY,
+		object     TEXT NOT NULL,
+		status     TEXT NOT NULL DEFAULT '',
+		amount     INTEGER NOT NULL DEFAULT 0,
+		currency   TEXT NOT NULL DEFAULT '',
+		customer   TEXT NOT NULL DEFAULT '',
+		last_error TEXT NOT NULL DEFAULT '',
+		analysis   TEXT NOT NULL DEFAULT '',
+		event_id   TEXT NOT NULL DEFAULT '',
+		event_type TEXT NOT NULL DEFAULT '',
+		updated_us INTEGER NOT NULL
+	);`,
 }
 
 // migrateRetrying migrates, waiting out other processes that open the same

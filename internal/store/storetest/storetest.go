@@ -27,6 +27,11 @@ func Run(t *testing.T, open Open) {
 	t.Run("ConcurrentReservations", func(t *testing.T) { concurrentReservations(t, open) })
 	t.Run("ReservationsSurviveReopen", func(t *testing.T) { reservationsSurviveReopen(t, open) })
 	t.Run("Tokens", func(t *testing.T) { tokens(t, open) })
+	t.Run("Events", func(t *testing.T) { events(t, open) })
+	t.Run("ConcurrentEvents", func(t *testing.T) { concurrentEvents(t, open) })
+	t.Run("EventsSurviveReopen", func(t *testing.T) { eventsSurviveReopen(t, open) })
+	t.Run("Views", func(t *testing.T) { views(t, open) })
+	t.Run("RecentIDs", func(t *testing.T) { recentIDs(t, open) })
 }
 
 func reservations(t *testing.T, open Open) {

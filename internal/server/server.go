@@ -141,6 +141,7 @@ func New(o Options) (*Server, error) {
 		deps.Idempotency = &guard.Idempotency{Store: o.Store, Account: o.Stripe.Account}
 	}
 	deps.Policy = o.Policy
+	deps.Store = o.Store
 	selected, err := registry.Select(tools.All(deps), o.AllowedOperations, o.ReadOnly)
 	if err != nil {
 		return nil, err

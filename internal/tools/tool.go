@@ -25,6 +25,7 @@ import (
 	"github.com/stripe-mcp/stripe-mcp/internal/redact"
 	"github.com/stripe-mcp/stripe-mcp/internal/registry"
 	"github.com/stripe-mcp/stripe-mcp/internal/session"
+	"github.com/stripe-mcp/stripe-mcp/internal/store"
 	"github.com/stripe-mcp/stripe-mcp/internal/stripeapi"
 )
 
@@ -40,6 +41,9 @@ type Deps struct {
 	Idempotency *guard.Idempotency
 	// Policy holds the money guardrails; nil or inactive checks nothing.
 	Policy *guard.Policy
+	// Store holds received webhook events (stripe_list_events); nil means
+	// none are kept.
+	Store  store.Store
 	Logger *slog.Logger
 }
 
@@ -89,6 +93,7 @@ func Definitions() []Definition {
 	all = append(all, refundTools()...)
 	all = append(all, balanceTools()...)
 	all = append(all, accountTools()...)
+	all = append(all, eventTools()...)
 	return all
 }
 

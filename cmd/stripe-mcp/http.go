@@ -87,7 +87,11 @@ func runHTTP(cmd *cobra.Command, g *globalFlags, stderr io.Writer, listen string
 	defer st.Close()
 	principal := transport.PrincipalOf(token, noAuth)
 	build := func(via string) (*server.Server, error) {
-		return newServer(cfg, sc, st, mode, logger, func(mcp.Request) (string, string) { return via, principal }, nil)
+		o := server.Options{Identify: func(mcp.Request) (string, string) { return via, principal }}
+		if stateless && via == session.HTTP {
+			o.NoSubscriptions = "resources/subscribe needs a session, and this server runs --stateless: read the resource again instead, or connect to a stateful server"
+		}
+		return newServer(cfg, sc, st, mode, logger, o)
 	}
 	var servers [3]*server.Server
 	for i, via := range []string{session.HTTP, session.SSE, session.WebSocket} {
@@ -110,6 +114,7 @@ func runHTTP(cmd *cobra.Command, g *globalFlags, stderr io.Writer, listen string
 		AllowedHosts:   cfg.AllowedHosts,
 		Stateless:      stateless,
 		Servers:        transport.Servers{Streamable: servers[0].MCP, SSE: servers[1].MCP, WebSocket: servers[2].MCP},
+		Webhook:        webhookReceiver(cfg, st, logger, servers[:]...),
 		Logger:         logger,
 	})
 	if err != nil {

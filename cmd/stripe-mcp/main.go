@@ -9,10 +9,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/stripe/stripe-go/v85"
@@ -21,10 +24,10 @@ import (
 	"github.com/stripe-mcp/stripe-mcp/internal/guard"
 	"github.com/stripe-mcp/stripe-mcp/internal/sandbox"
 	"github.com/stripe-mcp/stripe-mcp/internal/server"
-	"github.com/stripe-mcp/stripe-mcp/internal/session"
 	"github.com/stripe-mcp/stripe-mcp/internal/store"
 	"github.com/stripe-mcp/stripe-mcp/internal/stripeapi"
 	"github.com/stripe-mcp/stripe-mcp/internal/transport"
+	"github.com/stripe-mcp/stripe-mcp/internal/webhook"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -38,6 +41,8 @@ type globalFlags struct {
 	config   string
 	sandbox  bool
 	logLevel string
+	// webhookListen is stdio's --webhook-listen.
+	webhookListen string
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -59,15 +64,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	pf.StringVar(&g.config, "config", "", "config file (JSON; default $STRIPE_MCP_CONFIG)")
 	pf.BoolVar(&g.sandbox, "sandbox", false, "serve an in-process stripe-mock instead of a Stripe account: no key, no network")
 	pf.StringVar(&g.logLevel, "log-level", "", "debug, info, warn or error (default info; env STRIPE_MCP_LOG_LEVEL)")
-	root.AddCommand(
-		&cobra.Command{
-			Use:   "stdio",
-			Short: "Serve MCP over stdin/stdout (for Claude Desktop, Claude Code, Cursor, VS Code)",
-			Args:  cobra.NoArgs,
-			RunE: func(cmd *cobra.Command, _ []string) error {
-				return runStdio(cmd, &g, stderr)
-			},
+	stdio := &cobra.Command{
+		Use:   "stdio",
+		Short: "Serve MCP over stdin/stdout (for Claude Desktop, Claude Code, Cursor, VS Code)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runStdio(cmd, &g, stderr)
 		},
+	}
+	for _, c := range []*cobra.Command{root, stdio} {
+		c.Flags().StringVar(&g.webhookListen, "webhook-listen", "", "also receive Stripe webhooks at POST http://ADDR/webhooks/stripe (e.g. 127.0.0.1:8788 for `stripe listen --forward-to`)")
+	}
+	root.AddCommand(
+		stdio,
 		httpCommand(&g, stderr),
 		auditCommand(&g, stdout),
 		&cobra.Command{
@@ -168,29 +177,73 @@ func keyMode(cfg *config.Config, logger *slog.Logger, stderr io.Writer) string {
 
 // newServer builds an MCP server on the configuration: tools, guardrails,
 // audit and idempotency on the store.
-func newServer(cfg *config.Config, sc *stripeapi.Client, st store.Store, mode string, logger *slog.Logger, identify session.Identify, onInitialized func()) (*server.Server, error) {
-	srv, err := server.New(server.Options{
-		Store: st,
-		Policy: &guard.Policy{
-			MaxAmount:            cfg.MaxAmount,
-			DailyLimit:           cfg.DailyLimit,
-			VerificationRequired: cfg.VerificationRequired,
-			Threshold:            cfg.VerificationThreshold,
-			Fallback:             cfg.VerificationFallback,
-			Store:                st,
+// newServer builds a server from the configuration; o carries what the
+// transport decides (Identify, OnInitialized, NoSubscriptions).
+func newServer(cfg *config.Config, sc *stripeapi.Client, st store.Store, mode string, logger *slog.Logger, o server.Options) (*server.Server, error) {
+	o.Store = st
+	o.Policy = &guard.Policy{
+		MaxAmount:            cfg.MaxAmount,
+		DailyLimit:           cfg.DailyLimit,
+		VerificationRequired: cfg.VerificationRequired,
+		Threshold:            cfg.VerificationThreshold,
+		Fallback:             cfg.VerificationFallback,
+		Store:                st,
+	}
+	o.Idempotency = cfg.IdempotencyEnabled
+	o.Stripe = sc
+	o.Currency = cfg.Currency
+	o.AutoCapture = cfg.AutoCapture
+	o.AllowedOperations = cfg.AllowedOperations
+	o.ReadOnly = cfg.ReadOnly
+	o.KeyMode = mode
+	o.Logger = logger
+	return addFixtures(server.New(o))
+}
+
+// webhookReceiver receives Stripe's events into st and tells the clients of
+// servers about them; with no signing secret it refuses every delivery
+// (503).
+func webhookReceiver(cfg *config.Config, st store.Store, logger *slog.Logger, servers ...*server.Server) *webhook.Receiver {
+	secrets := make([]string, len(cfg.WebhookSecrets))
+	for i, s := range cfg.WebhookSecrets {
+		secrets[i] = s.Reveal()
+	}
+	return &webhook.Receiver{
+		Secrets: secrets,
+		Store:   st,
+		Logger:  logger,
+		Notify: func(ctx context.Context, e *store.Event) {
+			uris := webhook.URIs(e)
+			for _, s := range servers {
+				s.NotifyEvent(ctx, e, uris)
+			}
 		},
-		OnInitialized:     onInitialized,
-		Idempotency:       cfg.IdempotencyEnabled,
-		Stripe:            sc,
-		Currency:          cfg.Currency,
-		AutoCapture:       cfg.AutoCapture,
-		AllowedOperations: cfg.AllowedOperations,
-		ReadOnly:          cfg.ReadOnly,
-		KeyMode:           mode,
-		Logger:            logger,
-		Identify:          identify,
+	}
+}
+
+// serveWebhooks serves the receiver alone at addr (stdio's
+// --webhook-listen) until ctx ends. Binding happens before it returns, so a
+// taken port stops startup.
+func serveWebhooks(ctx context.Context, addr string, h http.Handler, logger *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--webhook-listen %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/webhooks/stripe", h)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "only POST /webhooks/stripe is served here", http.StatusNotFound)
 	})
-	return addFixtures(srv, err)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 16 << 10,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug)}
+	go hs.Serve(ln)
+	logger.Info("receiving Stripe webhooks", "url", "http://"+ln.Addr().String()+"/webhooks/stripe")
+	return func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(sctx)
+	}, nil
 }
 
 func runStdio(cmd *cobra.Command, g *globalFlags, stderr io.Writer) error {
@@ -220,9 +273,16 @@ func runStdio(cmd *cobra.Command, g *globalFlags, stderr io.Writer) error {
 		return s, err
 	})
 	defer st.Close()
-	srv, err := newServer(cfg, sc, st, mode, logger, nil, st.Start)
+	srv, err := newServer(cfg, sc, st, mode, logger, server.Options{OnInitialized: st.Start})
 	if err != nil {
 		return err
+	}
+	if g.webhookListen != "" {
+		stopWebhooks, err := serveWebhooks(cmd.Context(), g.webhookListen, webhookReceiver(cfg, st, logger, srv), logger)
+		if err != nil {
+			return err
+		}
+		defer stopWebhooks()
 	}
 	limitMemory()
 	// From here on nothing but the protocol may reach stdout: the transport

@@ -14,13 +14,12 @@ package conformance
 
 import (
 	"context"
+	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
-// Register adds every fixture to s, and enables for s the capabilities the
-// production server does not have yet: resources (with subscriptions),
-// prompts and completions.
+// Register adds every fixture to s.
 func Register(s *mcp.Server) {
 	addTools(s)
 	addResources(s)
@@ -29,33 +28,40 @@ func Register(s *mcp.Server) {
 }
 
 // extraMethods answers completion/complete, resources/subscribe and
-// resources/unsubscribe, and declares them in the initialize result.
+// resources/unsubscribe for the fixtures; every other reference goes to the
+// production handlers.
 //
-// The production server is built without a completion handler or
-// subscription handlers (resources, prompts and completions come in a later
-// issue), and the SDK takes those only as mcp.ServerOptions when the server
-// is made; the fixtures are added afterwards, so they answer the three
-// methods here. Middleware added last runs first: these three methods skip
-// the server's own middleware (sessions, the in-flight count for draining,
-// the audit log, which records tool calls only). Everything else, tool calls
-// to the fixtures included, goes through all of it.
+// The SDK takes those handlers only as mcp.ServerOptions when the server is
+// made, and the production server's know only its own resources and
+// prompts; the fixtures are added afterwards, so their three methods are
+// answered here. Middleware added last runs first: these skip the server's
+// own middleware (sessions, the in-flight count for draining, the audit
+// log, which records tool calls only). Everything else, tool calls to the
+// fixtures included, goes through all of it.
 func extraMethods(next mcp.MethodHandler) mcp.MethodHandler {
 	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 		switch r := req.(type) {
 		case *mcp.CompleteRequest:
-			return complete(r.Params)
+			if isFixtureRef(r.Params) {
+				return complete(r.Params)
+			}
 		case *mcp.SubscribeRequest:
-			return subscription(r.Params.URI)
+			if isFixtureURI(r.Params.URI) {
+				return subscription(r.Params.URI)
+			}
 		case *mcp.UnsubscribeRequest:
-			return subscription(r.Params.URI)
-		}
-		res, err := next(ctx, method, req)
-		if ir, ok := res.(*mcp.InitializeResult); ok && err == nil && ir.Capabilities != nil {
-			ir.Capabilities.Completions = &mcp.CompletionCapabilities{}
-			if ir.Capabilities.Resources != nil {
-				ir.Capabilities.Resources.Subscribe = true
+			if isFixtureURI(r.Params.URI) {
+				return subscription(r.Params.URI)
 			}
 		}
-		return res, err
+		return next(ctx, method, req)
 	}
 }
+
+// isFixtureRef reports whether a completion is for a fixture's prompt or
+// resource template.
+func isFixtureRef(p *mcp.CompleteParams) bool {
+	return p != nil && p.Ref != nil && (strings.HasPrefix(p.Ref.Name, "test_") || isFixtureURI(p.Ref.URI))
+}
+
+func isFixtureURI(uri string) bool { return strings.HasPrefix(uri, "test://") }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -18,8 +19,10 @@ import (
 
 	"github.com/stripe-mcp/stripe-mcp/internal/audit"
 	"github.com/stripe-mcp/stripe-mcp/internal/guard"
+	"github.com/stripe-mcp/stripe-mcp/internal/prompts"
 	"github.com/stripe-mcp/stripe-mcp/internal/redact"
 	"github.com/stripe-mcp/stripe-mcp/internal/registry"
+	"github.com/stripe-mcp/stripe-mcp/internal/resources"
 	"github.com/stripe-mcp/stripe-mcp/internal/session"
 	"github.com/stripe-mcp/stripe-mcp/internal/store"
 	"github.com/stripe-mcp/stripe-mcp/internal/stripeapi"
@@ -54,6 +57,9 @@ type Options struct {
 	Logger        *slog.Logger
 	// Identify names the transport and principal of new sessions.
 	Identify session.Identify
+	// NoSubscriptions, when set, is why resources/subscribe is refused (a
+	// stateless HTTP server has no session to notify).
+	NoSubscriptions string
 }
 
 // Server is the MCP server and what it keeps about its sessions.
@@ -146,6 +152,14 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	rd := resources.Deps{Tools: deps, Allowed: o.AllowedOperations, NoSubscriptions: o.NoSubscriptions}
+	available := func(name string) bool {
+		return slices.ContainsFunc(selected, func(t registry.Tool) bool { return t.Tool.Name == name })
+	}
+	completer := resources.NewCompleter(rd)
+	completer.Prompt = func(name string) bool {
+		return slices.ContainsFunc(prompts.All(), func(p prompts.Prompt) bool { return p.Prompt.Name == name && p.Available(available) })
+	}
 	s := mcp.NewServer(&mcp.Implementation{Name: "stripe-mcp", Title: "Stripe", Version: Version}, &mcp.ServerOptions{
 		Instructions: instructions,
 		Logger:       sdkLogger(o.Logger),
@@ -155,9 +169,15 @@ func New(o Options) (*Server, error) {
 			}
 		},
 		Capabilities: &mcp.ServerCapabilities{
-			Tools:   &mcp.ToolCapabilities{},
-			Logging: &mcp.LoggingCapabilities{},
+			Tools:       &mcp.ToolCapabilities{},
+			Logging:     &mcp.LoggingCapabilities{},
+			Resources:   &mcp.ResourceCapabilities{Subscribe: true},
+			Prompts:     &mcp.PromptCapabilities{},
+			Completions: &mcp.CompletionCapabilities{},
 		},
+		SubscribeHandler:   resources.Subscribe(rd),
+		UnsubscribeHandler: resources.Unsubscribe,
+		CompletionHandler:  completer.Complete,
 	})
 	tracker := session.NewTracker(o.Identify)
 	// Outermost first: every request gets its session; tool calls are
@@ -171,7 +191,25 @@ func New(o Options) (*Server, error) {
 	mw = append(mw, logCalls(o.Logger), recoverPanics(o.Logger))
 	s.AddReceivingMiddleware(mw...)
 	registry.Register(s, selected)
+	resources.Register(s, rd)
+	prompts.Register(s, available)
 	return out, nil
+}
+
+// NotifyEvent tells the server's clients about a received webhook event:
+// notifications/resources/updated to the sessions subscribed to each of
+// uris, and a log message (info) to every session that asked for logs.
+func (s *Server) NotifyEvent(ctx context.Context, e *store.Event, uris []string) {
+	for _, uri := range uris {
+		_ = s.MCP.ResourceUpdated(ctx, &mcp.ResourceUpdatedNotificationParams{URI: uri})
+	}
+	data := map[string]any{"event": e.ID, "type": e.Type}
+	if e.ObjectID != "" {
+		data["object"] = e.ObjectID
+	}
+	for ss := range s.MCP.Sessions() {
+		_ = ss.Log(ctx, &mcp.LoggingMessageParams{Logger: "stripe-mcp", Level: "info", Data: data})
+	}
 }
 
 // logCalls logs every tool call at debug level with its duration, and

@@ -156,6 +156,7 @@ type View struct {
 	Amount   int64
 	Currency string
 	Customer string
+	Refunded int64 // of a charge
 	// LastError is the last failure Stripe reported for it; Analysis is the
 	// failure analysis (JSON) of a failed payment.
 	LastError string

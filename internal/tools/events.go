@@ -10,6 +10,7 @@ import (
 	"github.com/stripe/stripe-go/v85"
 
 	"github.com/stripe-mcp/stripe-mcp/internal/store"
+	"github.com/stripe-mcp/stripe-mcp/internal/webhook"
 )
 
 type listEventsIn struct {
@@ -186,33 +187,13 @@ func apiEvents(c *call, in *listEventsIn) (any, error) {
 func viewEvent(e *stripe.Event) eventView {
 	v := eventView{ID: e.ID, Type: string(e.Type), Created: timestamp(e.Created), Livemode: e.Livemode}
 	if e.Data != nil {
-		ids := objectIDs(e.Data.Object)
+		ids := webhook.ObjectIDs(e.Data.Object)
 		if len(ids) > 0 {
 			v.ObjectID, v.Related = ids[0], ids[1:]
 		}
 		v.Status, _ = e.Data.Object["status"].(string)
 	}
 	return v
-}
-
-// objectIDs are the id of an event's object and of the objects it refers
-// to, the object's own first.
-func objectIDs(obj map[string]any) []string {
-	var out []string
-	add := func(v any) {
-		id, _ := v.(string)
-		if m, ok := v.(map[string]any); ok {
-			id, _ = m["id"].(string)
-		}
-		if id != "" && !contains(out, id) {
-			out = append(out, id)
-		}
-	}
-	add(obj["id"])
-	for _, f := range []string{"customer", "payment_intent", "invoice", "subscription", "charge", "latest_charge"} {
-		add(obj[f])
-	}
-	return out
 }
 
 func contains(list []string, s string) bool {
@@ -224,7 +205,7 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func touches(obj map[string]any, id string) bool { return contains(objectIDs(obj), id) }
+func touches(obj map[string]any, id string) bool { return contains(webhook.ObjectIDs(obj), id) }
 
 func related(first string, all []string) []string {
 	var out []string

@@ -150,14 +150,14 @@ func (d *DB) PutView(ctx context.Context, v store.View) error {
 		return errors.New("views: a view needs an object id and type")
 	}
 	_, err := d.db.ExecContext(ctx, `INSERT INTO object_views
-		(object_id, object, status, amount, currency, customer, last_error, analysis, event_id, event_type, updated_us)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		(object_id, object, status, amount, currency, customer, refunded, last_error, analysis, event_id, event_type, updated_us)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (object_id) DO UPDATE SET object = excluded.object, status = excluded.status,
 			amount = excluded.amount, currency = excluded.currency, customer = excluded.customer,
-			last_error = excluded.last_error, analysis = excluded.analysis, event_id = excluded.event_id,
+			refunded = excluded.refunded, last_error = excluded.last_error, analysis = excluded.analysis, event_id = excluded.event_id,
 			event_type = excluded.event_type, updated_us = excluded.updated_us
 		WHERE excluded.updated_us >= object_views.updated_us`,
-		v.ObjectID, v.Object, v.Status, v.Amount, v.Currency, v.Customer, v.LastError, v.Analysis, v.EventID, v.EventType, micros(v.Updated))
+		v.ObjectID, v.Object, v.Status, v.Amount, v.Currency, v.Customer, v.Refunded, v.LastError, v.Analysis, v.EventID, v.EventType, micros(v.Updated))
 	if err != nil {
 		return fmt.Errorf("views: %s: %w", v.ObjectID, err)
 	}
@@ -170,8 +170,8 @@ func (d *DB) View(ctx context.Context, objectID string) (store.View, error) {
 		v       store.View
 		updated int64
 	)
-	err := d.db.QueryRowContext(ctx, `SELECT object_id, object, status, amount, currency, customer, last_error, analysis, event_id, event_type, updated_us
-		FROM object_views WHERE object_id = ?`, objectID).Scan(&v.ObjectID, &v.Object, &v.Status, &v.Amount, &v.Currency, &v.Customer, &v.LastError, &v.Analysis, &v.EventID, &v.EventType, &updated)
+	err := d.db.QueryRowContext(ctx, `SELECT object_id, object, status, amount, currency, customer, refunded, last_error, analysis, event_id, event_type, updated_us
+		FROM object_views WHERE object_id = ?`, objectID).Scan(&v.ObjectID, &v.Object, &v.Status, &v.Amount, &v.Currency, &v.Customer, &v.Refunded, &v.LastError, &v.Analysis, &v.EventID, &v.EventType, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.View{}, store.ErrNotFound
 	}

@@ -179,6 +179,7 @@ var migrations = []string{
 		amount     INTEGER NOT NULL DEFAULT 0,
 		currency   TEXT NOT NULL DEFAULT '',
 		customer   TEXT NOT NULL DEFAULT '',
+		refunded   INTEGER NOT NULL DEFAULT 0,
 		last_error TEXT NOT NULL DEFAULT '',
 		analysis   TEXT NOT NULL DEFAULT '',
 		event_id   TEXT NOT NULL DEFAULT '',

@@ -178,6 +178,10 @@ func views(t *testing.T, open Open) {
 	if v, _ := s.View(ctx, "pi_1"); v.Status != "succeeded" || v.LastError != "" || v.Analysis != "" {
 		t.Fatalf("after a newer event: %+v", v)
 	}
+	put(store.View{ObjectID: "ch_1", Object: "charge", Status: "partially_refunded", Amount: 2000, Refunded: 500, Currency: "usd", Updated: t0})
+	if v, _ := s.View(ctx, "ch_1"); v.Refunded != 500 || v.Status != "partially_refunded" {
+		t.Fatalf("charge view: %+v", v)
+	}
 	if err := s.PutView(ctx, store.View{Object: "charge"}); err == nil {
 		t.Fatal("a view without an object id was stored")
 	}

@@ -151,13 +151,19 @@ func (p *httpProcess) status(t *testing.T, method, path, token, body string) int
 // is "".
 func connectHTTP(t *testing.T, url, token string) *mcp.ClientSession {
 	t.Helper()
+	return connectHTTPWith(t, url, token, nil)
+}
+
+// connectHTTPWith connects to /mcp with client options.
+func connectHTTPWith(t *testing.T, url, token string, opts *mcp.ClientOptions) *mcp.ClientSession {
+	t.Helper()
 	hc := &http.Client{Transport: http.DefaultTransport}
 	if token != "" {
 		hc.Transport = bearerTransport{token: token, base: http.DefaultTransport}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
-	client := mcp.NewClient(&mcp.Implementation{Name: "http-e2e", Version: "1"}, nil)
+	client := mcp.NewClient(&mcp.Implementation{Name: "http-e2e", Version: "1"}, opts)
 	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: url + "/mcp", HTTPClient: hc}, nil)
 	if err != nil {
 		t.Fatalf("connect: %v", err)

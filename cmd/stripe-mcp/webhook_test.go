@@ -188,9 +188,15 @@ func TestWebhooksOverHTTP(t *testing.T) {
 	p := startHTTP(t, environ, "http", "--listen", "127.0.0.1:0")
 	subscribed, quiet := make(updates, 16), make(updates, 16)
 	a := connectHTTPWith(t, p.url, token, subscribed.options())
-	connectHTTPWith(t, p.url, token, quiet.options())
+	logs := make(chan *mcp.LoggingMessageParams, 16)
+	qo := quiet.options()
+	qo.LoggingMessageHandler = func(_ context.Context, r *mcp.LoggingMessageRequest) { logs <- r.Params }
+	b := connectHTTPWith(t, p.url, token, qo)
 	ctx := context.Background()
 	if err := a.Subscribe(ctx, &mcp.SubscribeParams{URI: "stripe://events"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetLoggingLevel(ctx, &mcp.SetLoggingLevelParams{Level: "info"}); err != nil {
 		t.Fatal(err)
 	}
 	body, header := paymentEvent("evt_H1", "payment_intent.payment_failed", "pi_H1", "requires_payment_method")
@@ -200,6 +206,16 @@ func TestWebhooksOverHTTP(t *testing.T) {
 	subscribed.expect(t, "stripe://events")
 	quiet.none(t)
 	subscribed.none(t) // one event, one notification for the URI subscribed
+	// The client that asked for logs is told of the event at info level.
+	select {
+	case l := <-logs:
+		data, _ := l.Data.(map[string]any)
+		if l.Level != "info" || data["event"] != "evt_H1" || data["type"] != "payment_intent.payment_failed" || data["object"] != "pi_H1" {
+			t.Fatalf("log message: %+v", l)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no log message for the event")
+	}
 
 	// Without a signing secret every delivery is refused.
 	p2 := startHTTP(t, env(t, "STRIPE_MCP_SANDBOX=1", "STRIPE_MCP_AUTH_TOKEN="+token), "http", "--listen", "127.0.0.1:0")

@@ -40,6 +40,11 @@ type Movement struct {
 	// Moves: money actually moves now, in either direction; it counts
 	// toward the daily limit and always needs confirmation when that is on.
 	Moves bool
+	// Deferred: the call lets money move later without another call
+	// through this server (each customer who pays a payment link pays
+	// Amount). Nothing has moved, so it counts toward no daily limit; but no
+	// later call can be asked about, so it needs confirmation as if it moved.
+	Deferred bool
 	// Summary says what will happen, for the person asked to confirm:
 	// what, how much, to whom.
 	Summary string
@@ -98,7 +103,7 @@ func (p *Policy) Check(m *Movement) error {
 	}
 	if set(p.MaxAmount) && m.Capped {
 		if !m.Known {
-			return &Refusal{"security.maxAmount", "the amount of this call cannot be determined (a tiered or metered price), so it cannot be checked against the cap; make this change in the Stripe Dashboard"}
+			return &Refusal{"security.maxAmount", "the amount of this call cannot be determined (a tiered, metered or customer-chosen price), so it cannot be checked against the cap; make this change in the Stripe Dashboard"}
 		}
 		limit, ok := p.MaxAmount.Limit(m.Currency)
 		if !ok {
@@ -138,9 +143,9 @@ func (p *Policy) NeedsConfirmation(m *Movement, destructive bool) bool {
 		return false
 	}
 	if m == nil || !m.Known {
-		return destructive || (m != nil && m.Moves)
+		return destructive || (m != nil && (m.Moves || m.Deferred))
 	}
-	if !m.Moves && !destructive {
+	if !m.Moves && !m.Deferred && !destructive {
 		return false
 	}
 	if !set(p.Threshold) {

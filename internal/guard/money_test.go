@@ -50,6 +50,9 @@ func TestCheck(t *testing.T) {
 	if err := d.Check(&Movement{Amount: 50, Currency: "eur", Known: true, Capped: true}); err != nil {
 		t.Errorf("a daily limit does not refuse money that does not move: %v", err)
 	}
+	if err := d.Check(&Movement{Amount: 50, Currency: "eur", Known: true, Capped: true, Deferred: true}); err != nil {
+		t.Errorf("a daily limit does not refuse money that moves only later (a payment link): %v", err)
+	}
 	refusedBy(t, d.Check(&Movement{Amount: 50, Currency: "eur", Known: true, Moves: true}), "security.dailyLimit", "eur")
 
 	v := &Policy{VerificationRequired: true, Threshold: limits(map[string]int64{"usd": 5000})}
@@ -79,6 +82,12 @@ func TestNeedsConfirmation(t *testing.T) {
 		{from, &Movement{Amount: 100, Currency: "usd", Known: true}, true, false}, // destructive below the threshold
 		{from, &Movement{Currency: "usd", Moves: true}, false, true},              // unknown amount
 		{from, nil, true, true},
+		// A payment link: nothing moves now, but each payment later goes
+		// through no other call, so it is asked about like money moving.
+		{every, &Movement{Amount: 1, Currency: "usd", Known: true, Capped: true, Deferred: true}, false, true},
+		{from, &Movement{Amount: 4999, Currency: "usd", Known: true, Capped: true, Deferred: true}, false, false},
+		{from, &Movement{Amount: 5000, Currency: "usd", Known: true, Capped: true, Deferred: true}, false, true},
+		{from, &Movement{Currency: "usd", Capped: true, Deferred: true}, false, true}, // unknown amount
 	}
 	for i, c := range cases {
 		if got := c.p.NeedsConfirmation(c.m, c.destructive); got != c.want {
@@ -118,6 +127,9 @@ func TestReserveAndTokens(t *testing.T) {
 	// Money that does not move is not counted.
 	if _, err := p.Reserve(ctx, &Movement{Amount: 999999, Currency: "usd", Known: true}, "t"); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := p.Reserve(ctx, &Movement{Amount: 999999, Currency: "usd", Known: true, Capped: true, Deferred: true}, "t"); err != nil {
+		t.Fatalf("a payment link moves nothing yet: %v", err)
 	}
 
 	tok, expires, err := p.IssueToken(ctx, "fp")

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/stripe/stripe-go/v85"
 
@@ -104,18 +105,41 @@ func moneyCreateRefund(c *call, in *createRefundIn) (*guard.Movement, error) {
 	return m, nil
 }
 
-// recurring is the amount of quantity × a price, per its interval.
-func recurring(c *call, priceID string, quantity int64) (*guard.Movement, *stripe.Price, error) {
+// priceAmount is the amount of quantity × a price (per its interval, for a
+// recurring one), read from Stripe.
+func priceAmount(c *call, priceID string, quantity int64) (*guard.Movement, *stripe.Price, error) {
 	pr, err := c.d.Stripe.V1Prices.Retrieve(c, priceID, nil)
 	if err != nil {
 		return nil, nil, stripeErr(err)
 	}
-	quantity = max(quantity, 1)
 	m := &guard.Movement{Currency: string(pr.Currency), Capped: true}
-	if pr.BillingScheme != stripe.PriceBillingSchemeTiered && (pr.Recurring == nil || pr.Recurring.UsageType != "metered") {
-		m.Amount, m.Known = pr.UnitAmount*quantity, true
-	}
+	m.Amount, m.Known = priceTotal(pr, max(quantity, 1))
 	return m, pr, nil
+}
+
+// priceTotal is what Stripe bills for quantity of a price, when one amount
+// can be told: not for a tiered, metered or customer-chosen price, nor one
+// in fractions of the smallest unit.
+func priceTotal(pr *stripe.Price, quantity int64) (int64, bool) {
+	switch {
+	case pr.BillingScheme == stripe.PriceBillingSchemeTiered,
+		pr.Recurring != nil && pr.Recurring.UsageType == stripe.PriceRecurringUsageTypeMetered,
+		customAmount(pr),
+		pr.UnitAmountDecimal != 0 && pr.UnitAmountDecimal != float64(pr.UnitAmount):
+		return 0, false
+	}
+	// A price sold in packages bills the quantity divided, rounded.
+	if tq := pr.TransformQuantity; tq != nil && tq.DivideBy > 1 {
+		packages := quantity / tq.DivideBy
+		if tq.Round == stripe.PriceTransformQuantityRoundUp && quantity%tq.DivideBy != 0 {
+			packages++
+		}
+		quantity = packages
+	}
+	if pr.UnitAmount > 0 && quantity > math.MaxInt64/pr.UnitAmount {
+		return 0, false
+	}
+	return pr.UnitAmount * quantity, true
 }
 
 func per(pr *stripe.Price) string {
@@ -129,7 +153,7 @@ func per(pr *stripe.Price) string {
 }
 
 func moneyCreateSubscription(c *call, in *createSubscriptionIn) (*guard.Movement, error) {
-	m, pr, err := recurring(c, in.PriceID, in.Quantity)
+	m, pr, err := priceAmount(c, in.PriceID, in.Quantity)
 	if err != nil {
 		return nil, err
 	}
@@ -140,6 +164,23 @@ func moneyCreateSubscription(c *call, in *createSubscriptionIn) (*guard.Movement
 		when = fmt.Sprintf("first charge after a %d-day trial", in.TrialPeriodDays)
 	}
 	m.Summary = fmt.Sprintf("Subscribe customer %s to %s at %s%s (%s)", in.CustomerID, pr.ID, m.Display(), per(pr), when)
+	return m, nil
+}
+
+func moneyCreatePaymentLink(c *call, in *createPaymentLinkIn) (*guard.Movement, error) {
+	m, pr, err := priceAmount(c, in.PriceID, in.Quantity)
+	if err != nil {
+		return nil, err
+	}
+	// Creating a link moves nothing: money moves each time a customer pays
+	// it, which may be never or many times. So, like an authorization
+	// (Moves false), it counts toward no daily limit, which counts money
+	// actually moved. maxAmount caps what one payment charges (price ×
+	// quantity, SPEC §5). And since those payments pass through no later
+	// call of this server, this is the one call a person can be asked
+	// about: Deferred makes it need confirmation as if money moved now.
+	m.Deferred = true
+	m.Summary = fmt.Sprintf("Create a payment link for %d × %s: anyone with the link can pay %s%s", max(in.Quantity, 1), pr.ID, m.Display(), per(pr))
 	return m, nil
 }
 
@@ -162,7 +203,7 @@ func moneyUpdateSubscription(c *call, in *updateSubscriptionIn) (*guard.Movement
 	if quantity == 0 {
 		quantity = item.Quantity
 	}
-	m, pr, err := recurring(c, priceID, quantity)
+	m, pr, err := priceAmount(c, priceID, quantity)
 	if err != nil {
 		return nil, err
 	}

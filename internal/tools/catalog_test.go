@@ -4,9 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/stripe-mcp/stripe-mcp/internal/config"
+	"github.com/stripe-mcp/stripe-mcp/internal/guard"
 	"github.com/stripe-mcp/stripe-mcp/internal/money"
 	"github.com/stripe-mcp/stripe-mcp/internal/testutil"
 )
@@ -494,4 +499,148 @@ func TestCatalogRefused(t *testing.T) {
 			refusedUnsent(t, cs, rec, tt.tool, tt.args, tt.want...)
 		})
 	}
+}
+
+// The money guardrails on payment links (SPEC §5): a link's amount is its
+// price × quantity, read from Stripe before the link is created.
+
+// guardedLinks connects a client to a server with pol whose Stripe knows
+// catalogPrices.
+func guardedLinks(t *testing.T, pol guard.Policy) (*mcp.ClientSession, *testutil.Recorder) {
+	t.Helper()
+	base, rec := testutil.Serve(t, catalogPrices)
+	st := testutil.OpenStore(t)
+	pol.Store = st
+	o := defaultOptions()
+	o.Stripe, o.Policy, o.Store = testutil.Client(t, base), &pol, st
+	return testutil.Connect(t, o), rec
+}
+
+func usd(amount int64) config.Money { return config.NewMoney(map[string]int64{"usd": amount}) }
+
+// link creates a payment link of quantity × price.
+func link(t *testing.T, cs *mcp.ClientSession, price string, quantity int, extra ...string) *mcp.CallToolResult {
+	t.Helper()
+	args := map[string]any{"priceId": price, "quantity": quantity}
+	for i := 0; i+1 < len(extra); i += 2 {
+		args[extra[i]] = extra[i+1]
+	}
+	return testutil.Call(t, cs, "stripe_create_payment_link", args)
+}
+
+// guardRefused checks a guardrail's refusal names each of words.
+func guardRefused(t *testing.T, res *mcp.CallToolResult, words ...string) {
+	t.Helper()
+	text := testutil.Text(res)
+	if !res.IsError {
+		t.Fatalf("not refused: %s", text)
+	}
+	for _, w := range words {
+		if !strings.Contains(text, w) {
+			t.Errorf("%q lacks %q", text, w)
+		}
+	}
+}
+
+func priceGET(id string) wire { return wire{method: "GET", path: "/v1/prices/" + id} }
+
+func linkPOST(price, quantity string) wire {
+	return wire{method: "POST", path: "/v1/payment_links", params: map[string]string{"line_items[0][price]": price, "line_items[0][quantity]": quantity}}
+}
+
+// TestPaymentLinkMaxAmount: the cap applies to what one payment of the link
+// charges; a refused link sends only the price lookup.
+func TestPaymentLinkMaxAmount(t *testing.T) {
+	tests := []struct {
+		name     string
+		price    string
+		quantity int
+		refused  []string // nil: created
+	}{
+		{"over the cap: 5 × $25.00", "price_poster", 5, []string{"security.maxAmount", "$125.00", "$100.00"}},
+		{"at the cap: 4 × $25.00", "price_poster", 4, nil},
+		{"recurring, over: 4 × $30.00 a month", "price_monthly", 4, []string{"security.maxAmount", "$120.00"}},
+		{"recurring, within: 3 × $30.00 a month", "price_monthly", 3, nil},
+		// Stripe bills whole packs of 10: 25 → 3 packs, 35 → 4.
+		{"packs, within: 25 is 3 packs of $30.00", "price_packs", 25, nil},
+		{"packs, over: 35 is 4 packs of $30.00", "price_packs", 35, []string{"security.maxAmount", "$120.00"}},
+		{"tiered price", "price_tiered", 1, []string{"security.maxAmount", "cannot be determined"}},
+		{"metered price", "price_metered", 1, []string{"security.maxAmount", "cannot be determined"}},
+		{"customer-chosen amount", "price_choose", 1, []string{"security.maxAmount", "cannot be determined"}},
+		{"fraction of a cent", "price_fraction", 1, []string{"security.maxAmount", "cannot be determined"}},
+		{"a currency without a cap", "price_euro", 1, []string{"security.maxAmount", "money in eur is refused"}},
+		// 2^62 × $25.00 does not fit in an int64: not a small wrapped amount.
+		{"overflowing quantity", "price_poster", 1 << 52, []string{"security.maxAmount", "cannot be determined"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cs, rec := guardedLinks(t, guard.Policy{MaxAmount: usd(10000)})
+			res := link(t, cs, tt.price, tt.quantity)
+			if tt.refused != nil {
+				guardRefused(t, res, tt.refused...)
+				checkWire(t, rec.Requests(), priceGET(tt.price))
+				return
+			}
+			out := testutil.Structured(t, res)
+			compact(t, out, "plink_")
+			checkWire(t, rec.Requests(), priceGET(tt.price), linkPOST(tt.price, strconv.Itoa(tt.quantity)))
+		})
+	}
+}
+
+// TestPaymentLinkDailyLimit: creating a link moves no money, so the daily
+// limit neither refuses nor counts it, whatever the amount or currency.
+func TestPaymentLinkDailyLimit(t *testing.T) {
+	cs, rec := guardedLinks(t, guard.Policy{DailyLimit: usd(1000)})
+	for _, c := range []struct {
+		price    string
+		quantity int
+	}{{"price_poster", 5}, {"price_poster", 5}, {"price_euro", 1}, {"price_tiered", 1}} {
+		before := len(rec.Requests())
+		if res := link(t, cs, c.price, c.quantity); res.IsError {
+			t.Fatalf("%d × %s: %s", c.quantity, c.price, testutil.Text(res))
+		}
+		checkWire(t, rec.Requests()[before:], priceGET(c.price), linkPOST(c.price, strconv.Itoa(c.quantity)))
+	}
+}
+
+// TestPaymentLinkConfirmation: at or above the threshold a person approves
+// the link (here through a confirmation token); nothing is created before.
+func TestPaymentLinkConfirmation(t *testing.T) {
+	cs, rec := guardedLinks(t, guard.Policy{VerificationRequired: true, Threshold: usd(5000), Fallback: "token"})
+
+	// Below the threshold: created at once.
+	out := testutil.Structured(t, link(t, cs, "price_poster", 1))
+	compact(t, out, "plink_")
+	checkWire(t, rec.Requests(), priceGET("price_poster"), linkPOST("price_poster", "1"))
+
+	// At the threshold: 2 × $25.00 waits for approval.
+	before := len(rec.Requests())
+	out = testutil.Structured(t, link(t, cs, "price_poster", 2, "redirectUrl", "https://shop.example/ok"))
+	token, _ := out["confirmationToken"].(string)
+	if out["status"] != "confirmation_required" || token == "" || out["amountDisplay"] != "$50.00" {
+		t.Fatalf("at the threshold: %v", out)
+	}
+	if op := fieldOf[string](t, out, "operation"); !strings.Contains(op, "payment link") || !strings.Contains(op, "2 × price_poster") || !strings.Contains(op, "$50.00") {
+		t.Errorf("operation %q does not say what, how much", op)
+	}
+	checkWire(t, rec.Requests()[before:], priceGET("price_poster"))
+
+	// The approval is for these arguments only.
+	guardRefused(t, link(t, cs, "price_poster", 3, "redirectUrl", "https://shop.example/ok", "confirmationToken", token), "different arguments")
+	// The approved call creates the link, once.
+	before = len(rec.Requests())
+	out = testutil.Structured(t, link(t, cs, "price_poster", 2, "redirectUrl", "https://shop.example/ok", "confirmationToken", token))
+	compact(t, out, "plink_")
+	checkWire(t, rec.Requests()[before:], priceGET("price_poster"), linkPOST("price_poster", "2"))
+	guardRefused(t, link(t, cs, "price_poster", 2, "redirectUrl", "https://shop.example/ok", "confirmationToken", token), "already used")
+
+	// An amount that cannot be told is asked about too.
+	before = len(rec.Requests())
+	out = testutil.Structured(t, link(t, cs, "price_tiered", 1))
+	if out["status"] != "confirmation_required" || !strings.Contains(fieldOf[string](t, out, "operation"), "cannot be determined") {
+		t.Fatalf("tiered: %v", out)
+	}
+	checkWire(t, rec.Requests()[before:], priceGET("price_tiered"))
 }

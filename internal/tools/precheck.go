@@ -34,6 +34,9 @@ func precheck(s *jsonschema.Schema, args map[string]any, at string) error {
 			if p.Minimum != nil && x < *p.Minimum {
 				return badInput("%s must be at least %v, got %v%s", path, *p.Minimum, x, unitHint(name))
 			}
+			if p.ExclusiveMinimum != nil && x <= *p.ExclusiveMinimum {
+				return badInput("%s must be more than %v, got %v", path, *p.ExclusiveMinimum, x)
+			}
 			if p.Maximum != nil && x > *p.Maximum {
 				return badInput("%s must be at most %v, got %v", path, *p.Maximum, x)
 			}

@@ -94,6 +94,7 @@ func Definitions() []Definition {
 	all = append(all, balanceTools()...)
 	all = append(all, accountTools()...)
 	all = append(all, catalogTools()...)
+	all = append(all, couponTools()...)
 	all = append(all, eventTools()...)
 	return all
 }

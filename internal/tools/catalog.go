@@ -52,7 +52,7 @@ func (in *createProductIn) validate(*Deps) error {
 }
 
 type listProductsIn struct {
-	Active *bool `json:"active,omitempty" jsonschema:"true: only active, false: only archived"`
+	Active *bool `json:"active,omitempty" jsonschema:"false: archived only"`
 	page
 	output
 }
@@ -113,7 +113,7 @@ func (in *createPriceIn) validate(d *Deps) error {
 
 type listPricesIn struct {
 	ProductID string `json:"productId,omitempty" jsonschema:"prod_…"`
-	Active    *bool  `json:"active,omitempty" jsonschema:"true: only active, false: only archived"`
+	Active    *bool  `json:"active,omitempty" jsonschema:"false: archived only"`
 	Type      string `json:"type,omitempty" jsonschema:"one_time or recurring"`
 	page
 	output
@@ -130,7 +130,7 @@ func (in *listPricesIn) validate(*Deps) error {
 type createPaymentLinkIn struct {
 	PriceID     string   `json:"priceId" jsonschema:"price_…"`
 	Quantity    int64    `json:"quantity,omitempty" jsonschema:"default 1"`
-	RedirectURL string   `json:"redirectUrl,omitempty" jsonschema:"https page to send the customer to after paying"`
+	RedirectURL string   `json:"redirectUrl,omitempty" jsonschema:"https page shown after payment"`
 	Metadata    metadata `json:"metadata,omitempty"`
 	write
 	confirmable

@@ -93,6 +93,8 @@ func Definitions() []Definition {
 	all = append(all, refundTools()...)
 	all = append(all, balanceTools()...)
 	all = append(all, accountTools()...)
+	all = append(all, invoiceTools()...)
+	all = append(all, disputeTools()...)
 	all = append(all, eventTools()...)
 	return all
 }

@@ -176,7 +176,7 @@ func TestUpdateDispute(t *testing.T) {
 }
 
 // TestDisputeProjection checks the projection against disputes whose values
-// are known: a submitted one and one still open for evidence.
+// are known: a submitted one, and one with draft evidence not yet submitted.
 func TestDisputeProjection(t *testing.T) {
 	dispute := func(id string, submissions int, hasEvidence bool) string {
 		return fmt.Sprintf(`{"id":%q,"object":"dispute","amount":4200,"currency":"eur","reason":"product_not_received","status":"under_review",
@@ -185,7 +185,7 @@ func TestDisputeProjection(t *testing.T) {
 	}
 	cs, _ := connectFake(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintf(w, `{"object":"list","url":"/v1/disputes","has_more":false,"data":[%s,%s]}`, dispute("dp_sent", 1, true), dispute("dp_open", 0, false))
+		fmt.Fprintf(w, `{"object":"list","url":"/v1/disputes","has_more":false,"data":[%s,%s]}`, dispute("dp_sent", 1, true), dispute("dp_draft", 0, true))
 	}))
 	out := testutil.Structured(t, testutil.Call(t, cs, "stripe_list_disputes", map[string]any{}))
 	data := pageOf(t, out)
@@ -206,8 +206,8 @@ func TestDisputeProjection(t *testing.T) {
 	if data[0]["evidenceSubmitted"] != true || data[0]["hasEvidence"] != true {
 		t.Errorf("submitted dispute: %v", data[0])
 	}
-	if data[1]["evidenceSubmitted"] != false || data[1]["hasEvidence"] != nil {
-		t.Errorf("open dispute: %v", data[1])
+	if data[1]["evidenceSubmitted"] != false || data[1]["hasEvidence"] != true {
+		t.Errorf("dispute with draft evidence: %v", data[1])
 	}
 }
 

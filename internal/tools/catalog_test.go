@@ -10,7 +10,6 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/stripe-mcp/stripe-mcp/internal/config"
 	"github.com/stripe-mcp/stripe-mcp/internal/guard"
 	"github.com/stripe-mcp/stripe-mcp/internal/money"
 	"github.com/stripe-mcp/stripe-mcp/internal/testutil"
@@ -516,8 +515,6 @@ func guardedLinks(t *testing.T, pol guard.Policy) (*mcp.ClientSession, *testutil
 	return testutil.Connect(t, o), rec
 }
 
-func usd(amount int64) config.Money { return config.NewMoney(map[string]int64{"usd": amount}) }
-
 // link creates a payment link of quantity × price.
 func link(t *testing.T, cs *mcp.ClientSession, price string, quantity int, extra ...string) *mcp.CallToolResult {
 	t.Helper()
@@ -526,20 +523,6 @@ func link(t *testing.T, cs *mcp.ClientSession, price string, quantity int, extra
 		args[extra[i]] = extra[i+1]
 	}
 	return testutil.Call(t, cs, "stripe_create_payment_link", args)
-}
-
-// guardRefused checks a guardrail's refusal names each of words.
-func guardRefused(t *testing.T, res *mcp.CallToolResult, words ...string) {
-	t.Helper()
-	text := testutil.Text(res)
-	if !res.IsError {
-		t.Fatalf("not refused: %s", text)
-	}
-	for _, w := range words {
-		if !strings.Contains(text, w) {
-			t.Errorf("%q lacks %q", text, w)
-		}
-	}
 }
 
 func priceGET(id string) wire { return wire{method: "GET", path: "/v1/prices/" + id} }

@@ -14,9 +14,9 @@ import (
 )
 
 type listEventsIn struct {
-	Type          string `json:"type,omitempty" jsonschema:"e.g. payment_intent.payment_failed; payment_intent.* for all of a kind"`
-	ObjectID      string `json:"objectId,omitempty" jsonschema:"only events touching this object (pi_…, cus_…, sub_…, in_…, ch_…)"`
-	Source        string `json:"source,omitempty" jsonschema:"default: received webhooks, else the Events API"`
+	Type          string `json:"type,omitempty" jsonschema:"e.g. charge.refunded; payment_intent.* for a kind"`
+	ObjectID      string `json:"objectId,omitempty" jsonschema:"events touching this object (pi_…, cus_…, sub_…)"`
+	Source        string `json:"source,omitempty" jsonschema:"default: received, else api"`
 	Limit         int64  `json:"limit,omitempty" jsonschema:"default 10"`
 	StartingAfter string `json:"startingAfter,omitempty" jsonschema:"nextCursor"`
 	output
@@ -53,7 +53,7 @@ func eventTools() []Definition {
 		&tool[listEventsIn]{
 			Meta: Meta{
 				Name: "stripe_list_events", Toolset: "events", Title: "List events",
-				Description: "Events in the account, newest first: the webhooks this server received, or Stripe's Events API when none match (source: api asks it directly).",
+				Description: "Events, newest first: webhooks this server received, else Stripe's Events API.",
 				ReadOnly:    true,
 			},
 			schema: func(s *jsonschema.Schema) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/stripe-mcp/stripe-mcp/internal/config"
 	"github.com/stripe-mcp/stripe-mcp/internal/server"
 	"github.com/stripe-mcp/stripe-mcp/internal/testutil"
 )
@@ -207,4 +208,21 @@ func isIDCursor(cursor any, data []map[string]any) bool {
 	id, _ := data[0]["id"].(string)
 	prefix, _, ok := strings.Cut(id, "_")
 	return ok && strings.HasPrefix(c, prefix+"_")
+}
+
+func usd(amount int64) config.Money { return config.NewMoney(map[string]int64{"usd": amount}) }
+
+// guardRefused checks that a call was refused by a guardrail naming each of
+// words.
+func guardRefused(t *testing.T, res *mcp.CallToolResult, words ...string) {
+	t.Helper()
+	text := testutil.Text(res)
+	if !res.IsError {
+		t.Fatalf("not refused: %s", text)
+	}
+	for _, w := range words {
+		if !strings.Contains(text, w) {
+			t.Errorf("%q lacks %q", text, w)
+		}
+	}
 }

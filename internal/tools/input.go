@@ -21,7 +21,7 @@ type output struct {
 
 // write is what every write tool takes besides its own arguments.
 type write struct {
-	IdempotencyKey string `json:"idempotencyKey,omitempty" jsonschema:"same key returns the first result"`
+	IdempotencyKey string `json:"idempotencyKey,omitempty"` // explained once in the server instructions
 	output
 }
 

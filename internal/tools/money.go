@@ -233,6 +233,74 @@ func moneyCancelSubscription(c *call, in *cancelSubscriptionIn) (*guard.Movement
 	return &guard.Movement{Summary: fmt.Sprintf("Cancel subscription %s %s", in.SubscriptionID, when)}, nil
 }
 
+func moneyCreateInvoiceItem(c *call, in *createInvoiceItemIn) (*guard.Movement, error) {
+	on := " on the customer's next invoice"
+	if in.InvoiceID != "" {
+		on = " on invoice " + in.InvoiceID
+	}
+	// The item is billed when its invoice is finalized, which counts the
+	// money then; the item itself is capped.
+	if in.PriceID == "" {
+		m := &guard.Movement{Amount: in.Amount, Currency: in.Currency, Known: true, Capped: true}
+		m.Summary = "Bill customer " + in.CustomerID + " " + m.Display() + on
+		return m, nil
+	}
+	m, pr, err := priceAmount(c, in.PriceID, in.Quantity)
+	if err != nil {
+		return nil, err
+	}
+	m.Summary = fmt.Sprintf("Bill customer %s %d × %s = %s%s", in.CustomerID, max(in.Quantity, 1), pr.ID, m.Display(), on)
+	return m, nil
+}
+
+func moneyFinalizeInvoice(c *call, in *finalizeInvoiceIn) (*guard.Movement, error) {
+	inv, err := c.d.Stripe.V1Invoices.Retrieve(c, in.InvoiceID, nil)
+	if err != nil {
+		return nil, stripeErr(err)
+	}
+	if inv.Status != stripe.InvoiceStatusDraft {
+		return nil, badInput("invoice %s is %s; only a draft can be finalized", inv.ID, inv.Status)
+	}
+	auto := inv.CollectionMethod == stripe.InvoiceCollectionMethodChargeAutomatically
+	m := &guard.Movement{Amount: inv.AmountDue, Currency: string(inv.Currency), Known: true, Capped: auto}
+	// An auto-charging invoice is charged its amount due once finalized.
+	// With auto_advance off Stripe would wait for someone to pay it; it is
+	// counted all the same, as nothing here can tell when that happens.
+	m.Moves = auto && inv.AmountDue > 0
+	switch {
+	case m.Moves:
+		m.Summary = fmt.Sprintf("Finalize invoice %s and charge %s to the payment method%s", inv.ID, m.Display(), forCustomerObj(inv.Customer))
+	case auto:
+		m.Summary = fmt.Sprintf("Finalize invoice %s of %s%s (nothing is due)", inv.ID, m.Display(), forCustomerObj(inv.Customer))
+	default:
+		m.Summary = fmt.Sprintf("Finalize invoice %s of %s%s (send_invoice: the customer pays it from the invoice; nothing is charged now)", inv.ID, m.Display(), forCustomerObj(inv.Customer))
+	}
+	return m, nil
+}
+
+func moneyUpdateDispute(c *call, in *updateDisputeIn) (*guard.Movement, error) {
+	// A draft replaces the evidence saved before: like other destructive
+	// updates without an amount it is confirmed whenever verification is
+	// on.
+	if !in.Submit {
+		return &guard.Movement{Summary: "Save draft evidence on dispute " + in.DisputeID + " (not submitted; it can still be changed)"}, nil
+	}
+	d, err := c.d.Stripe.V1Disputes.Retrieve(c, in.DisputeID, nil)
+	if err != nil {
+		return nil, stripeErr(err)
+	}
+	// Submitting moves no money and has no amount of its own, so the
+	// movement stays without one: a person then approves every submission
+	// whatever the threshold, as it is final. The amount at stake is read
+	// only to tell that person what they approve.
+	on := ""
+	if d.Charge != nil {
+		on = " on charge " + d.Charge.ID
+	}
+	return &guard.Movement{Summary: fmt.Sprintf("Submit the evidence of dispute %s (%s disputed%s, reason %s) to the bank: final, it cannot be changed afterwards",
+		d.ID, money.Format(d.Amount, string(d.Currency)), on, d.Reason)}, nil
+}
+
 func moneyDetachPaymentMethod(c *call, in *detachPaymentMethodIn) (*guard.Movement, error) {
 	return &guard.Movement{Summary: "Detach payment method " + in.PaymentMethodID + " from its customer (it cannot be used again)"}, nil
 }

@@ -127,6 +127,7 @@ var selfExplaining = map[string]bool{
 	"full":     true, // described once in the server instructions
 	"couponId": true, "trialPeriodDays": true, "quantity": true, "reason": true, "currency": true,
 	"confirmationToken": true, // explained by the confirmation_required result that hands it out
+	"idempotencyKey":    true, // described once in the server instructions
 }
 
 // TestToolsListSize keeps tools/list within its budget: every byte is spent

@@ -95,6 +95,8 @@ func Definitions() []Definition {
 	all = append(all, accountTools()...)
 	all = append(all, catalogTools()...)
 	all = append(all, couponTools()...)
+	all = append(all, invoiceTools()...)
+	all = append(all, disputeTools()...)
 	all = append(all, eventTools()...)
 	return all
 }

@@ -105,7 +105,7 @@ func handler(d Deps, r resource) mcp.ResourceHandler {
 		uri := req.Params.URI
 		_, id, ok := match(uri, d.Allowed)
 		if !ok {
-			return nil, mcp.ResourceNotFoundError(uri)
+			return nil, mcp.ResourceNotFoundError(redact.Secrets(uri))
 		}
 		v, err := tools.Read(ctx, d.Tools, r.kind, id)
 		if err != nil {
@@ -120,8 +120,10 @@ func handler(d Deps, r resource) mcp.ResourceHandler {
 }
 
 // readError is an error a client can act on: a bad or unknown id is "not
-// found" (-32602, as the protocol has it), with the reason.
+// found" (-32602, as the protocol has it), with the reason. The URI is
+// masked as the reason is: a key pasted as an id is never echoed whole.
 func readError(uri string, r resource, err error) error {
+	uri = redact.Secrets(uri)
 	if tools.IsInvalidInput(err) {
 		return &jsonrpc.Error{Code: mcp.CodeResourceNotFound, Message: fmt.Sprintf("%s: %v (nothing was sent to Stripe)", uri, redact.Secrets(err.Error()))}
 	}
@@ -145,10 +147,10 @@ func Subscribe(d Deps) func(context.Context, *mcp.SubscribeRequest) error {
 		uri := req.Params.URI
 		r, id, ok := match(uri, d.Allowed)
 		if !ok {
-			return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("cannot subscribe to %q: not a resource of this server (see resources/list and resources/templates/list)", uri)}
+			return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("cannot subscribe to %q: not a resource of this server (see resources/list and resources/templates/list)", redact.Secrets(uri))}
 		}
 		if id != "" && !validID(id, r) {
-			return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("cannot subscribe to %q: %s is not a %s id", uri, id, r.name)}
+			return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("cannot subscribe to %q: %s is not a %s id", redact.Secrets(uri), redact.Secrets(id), r.name)}
 		}
 		return nil
 	}

@@ -101,12 +101,18 @@ func (c *Completer) Complete(ctx context.Context, req *mcp.CompleteRequest) (*mc
 	}
 	var out []string
 	seen := map[string]bool{}
+	more := false // a matching id was left out at the limit
 	add := func(ids []string) {
 		for _, id := range ids {
-			if len(out) < maxCompletions && strings.HasPrefix(id, value) && !seen[id] {
-				seen[id] = true
-				out = append(out, id)
+			if !strings.HasPrefix(id, value) || seen[id] {
+				continue
 			}
+			if len(out) == maxCompletions {
+				more = true
+				return
+			}
+			seen[id] = true
+			out = append(out, id)
 		}
 	}
 	if st := c.d.Tools.Store; st != nil {
@@ -115,13 +121,15 @@ func (c *Completer) Complete(ctx context.Context, req *mcp.CompleteRequest) (*mc
 			add(ids)
 		}
 	}
-	if len(out) < maxCompletions {
-		add(c.fromAPI(ctx, arg.prefix))
-	}
+	add(c.fromAPI(ctx, arg.prefix))
 	if out == nil {
 		out = []string{}
 	}
-	return &mcp.CompleteResult{Completion: mcp.CompletionResultDetails{Values: out, Total: len(out)}}, nil
+	res := &mcp.CompleteResult{Completion: mcp.CompletionResultDetails{Values: out, HasMore: more}}
+	if !more {
+		res.Completion.Total = len(out)
+	}
+	return res, nil
 }
 
 // fromAPI is the latest page of Stripe's list of a kind, fetched at most

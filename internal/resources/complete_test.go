@@ -68,7 +68,10 @@ func complete(t *testing.T, cs *mcp.ClientSession, ref *mcp.CompleteReference, a
 	if v == nil {
 		t.Errorf("values is null, want a list")
 	}
-	if res.Completion.Total != len(v) {
+	switch {
+	case res.Completion.HasMore && (len(v) != 100 || res.Completion.Total != 0):
+		t.Errorf("hasMore with %d values and total %d", len(v), res.Completion.Total)
+	case !res.Completion.HasMore && res.Completion.Total != len(v):
 		t.Errorf("total %d for %d values", res.Completion.Total, len(v))
 	}
 	return v
@@ -255,6 +258,14 @@ func TestCompleteAtMost100(t *testing.T) {
 	got := complete(t, cs, template("stripe://customers/{customerId}"), "customerId", "")
 	if want := append(slices.Clone(stored), api[:40]...); !slices.Equal(got, want) {
 		t.Errorf("%d values %v…, want the 60 received then 40 of Stripe's", len(got), got[:min(5, len(got))])
+	}
+	res, _ := completeErr(cs, template("stripe://customers/{customerId}"), "customerId", "")
+	if !res.Completion.HasMore {
+		t.Error("60 of 160 ids left out without hasMore")
+	}
+	// Exactly 100 matching: all of them, nothing more to say.
+	if res, _ := completeErr(cs, template("stripe://customers/{customerId}"), "customerId", "cus_a"); res.Completion.HasMore || len(res.Completion.Values) != 100 || res.Completion.Total != 100 {
+		t.Errorf("100 of 100: hasMore %v, %d values, total %d", res.Completion.HasMore, len(res.Completion.Values), res.Completion.Total)
 	}
 }
 

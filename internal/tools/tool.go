@@ -93,6 +93,7 @@ func Definitions() []Definition {
 	all = append(all, refundTools()...)
 	all = append(all, balanceTools()...)
 	all = append(all, accountTools()...)
+	all = append(all, analyticsTools()...)
 	all = append(all, eventTools()...)
 	return all
 }

@@ -38,6 +38,9 @@ type analyticsStripe struct {
 
 	// onPage, if set, runs before list page n (counted from 1) is served.
 	onPage func(r *http.Request, n int)
+	// quiet keeps no log of the pages served: the benchmark measures the
+	// tool's memory, not the fake's.
+	quiet bool
 
 	mu     sync.Mutex
 	pages  int
@@ -213,9 +216,11 @@ func (f *analyticsStripe) list(w http.ResponseWriter, r *http.Request, l *listin
 	b = append(b, `],"has_more":`...)
 	b = strconv.AppendBool(b, more)
 	b = append(b, '}')
-	f.mu.Lock()
-	f.served = append(f.served, servedPage{path: r.URL.Path, query: q, n: count, lastID: last, hasMore: more})
-	f.mu.Unlock()
+	if !f.quiet {
+		f.mu.Lock()
+		f.served = append(f.served, servedPage{path: r.URL.Path, query: q, n: count, lastID: last, hasMore: more})
+		f.mu.Unlock()
+	}
 	w.Write(b)
 }
 

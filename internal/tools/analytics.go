@@ -649,7 +649,7 @@ type subscriptionsView struct {
 	*scanView
 }
 
-const mrrDefinition = "MRR: per currency, over active and past_due subscriptions, each licensed per-unit item's unit_amount × quantity made monthly (day ×365/12, week ×52/12, month ÷interval_count, year ÷(12×interval_count)), item discounts first, then the subscription's, in their order: percent_off scales, amount_off (per invoice, in the subscription's currency) is made monthly the same way and subtracted, never below zero. Coupons with duration once, and discounts that have ended, are left out. Exact fractions, rounded once per currency, half up, to the smallest unit; count: the subscriptions. Not in MRR: metered and tiered items (excludedItems), trialing (trialingMrr), coupons' applies_to restrictions (applied to the whole subscription)."
+const mrrDefinition = "MRR: per currency, over active and past_due subscriptions, each licensed per-unit item's unit_amount × quantity made monthly (day ×365/12, week ×52/12, month ÷interval_count, year ÷(12×interval_count)), item discounts first, then the subscription's, in their order: percent_off scales, amount_off (per invoice, in the subscription's currency) is made monthly the same way and subtracted, never below zero. Coupons with duration once, and discounts that have ended, are left out. Exact fractions, rounded once per currency, half up, to the smallest unit; count: the subscriptions. Not in MRR: metered and tiered items (excludedItems), trialing (trialingMrr), coupons' applies_to restrictions (applied to the whole subscription), the customer's own discount."
 
 // mrr accumulates the exact monthly revenue of subscriptions.
 type mrr struct {

@@ -94,7 +94,7 @@ func (f *billingFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(b)
 }
 
-func fakeError(msg string) map[string]any {
+func stripeErrorBody(msg string) map[string]any {
 	return map[string]any{"error": map[string]any{"type": "invalid_request_error", "message": msg}}
 }
 
@@ -104,7 +104,7 @@ func (f *billingFake) route(r *http.Request) (int, any) {
 		if o, ok := f.objects[id]; ok {
 			return 200, o
 		}
-		return 404, fakeError("No such object: " + id)
+		return 404, stripeErrorBody("No such object: " + id)
 	}
 	switch {
 	case r.Method == "GET" && len(parts) == 3:
@@ -116,7 +116,7 @@ func (f *billingFake) route(r *http.Request) (int, any) {
 	case r.Method == "POST" && len(parts) == 3 && parts[1] == "disputes":
 		return f.updateDispute(parts[2], r)
 	}
-	return 404, fakeError("Unrecognized request URL (" + r.Method + " " + r.URL.Path + ") in the billing fake")
+	return 404, stripeErrorBody("Unrecognized request URL (" + r.Method + " " + r.URL.Path + ") in the billing fake")
 }
 
 func (f *billingFake) createItem(r *http.Request) (int, any) {
@@ -125,7 +125,7 @@ func (f *billingFake) createItem(r *http.Request) (int, any) {
 	if price := r.PostForm.Get("pricing[price]"); price != "" {
 		pr, ok := f.objects[price]
 		if !ok || pr["unit_amount"] == nil {
-			return 400, fakeError("the fake prices only per-unit prices")
+			return 400, stripeErrorBody("the fake prices only per-unit prices")
 		}
 		qty := int64(1)
 		if q := r.PostForm.Get("quantity"); q != "" {
@@ -138,7 +138,7 @@ func (f *billingFake) createItem(r *http.Request) (int, any) {
 	if inv := r.PostForm.Get("invoice"); inv != "" {
 		o, ok := f.objects[inv]
 		if !ok || o["status"] != "draft" {
-			return 400, fakeError("invoice items can be added only to draft invoices")
+			return 400, stripeErrorBody("invoice items can be added only to draft invoices")
 		}
 		o["amount_due"] = o["amount_due"].(int64) + amount
 		o["amount_remaining"] = o["amount_due"]
@@ -151,13 +151,13 @@ func (f *billingFake) createItem(r *http.Request) (int, any) {
 func (f *billingFake) finalize(id string) (int, any) {
 	o, ok := f.objects[id]
 	if !ok {
-		return 404, fakeError("No such invoice: " + id)
+		return 404, stripeErrorBody("No such invoice: " + id)
 	}
 	if o["status"] != "draft" {
-		return 400, fakeError("This invoice is already finalized")
+		return 400, stripeErrorBody("This invoice is already finalized")
 	}
 	if f.failures[id] {
-		return 400, fakeError("The fake refuses to finalize this invoice")
+		return 400, stripeErrorBody("The fake refuses to finalize this invoice")
 	}
 	o["status"] = "open"
 	if o["collection_method"] == "charge_automatically" {
@@ -169,11 +169,11 @@ func (f *billingFake) finalize(id string) (int, any) {
 func (f *billingFake) updateDispute(id string, r *http.Request) (int, any) {
 	o, ok := f.objects[id]
 	if !ok {
-		return 404, fakeError("No such dispute: " + id)
+		return 404, stripeErrorBody("No such dispute: " + id)
 	}
 	ev := o["evidence_details"].(map[string]any)
 	if ev["submission_count"].(int) > 0 {
-		return 400, fakeError("This dispute is already closed")
+		return 400, stripeErrorBody("This dispute is already closed")
 	}
 	ev["has_evidence"] = true
 	if r.PostForm.Get("submit") == "true" {

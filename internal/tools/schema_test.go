@@ -98,8 +98,11 @@ func TestToolDefinitions(t *testing.T) {
 		if m.ReadOnly && (m.Destructive || strings.Contains(m.Name, "_create_") || strings.Contains(m.Name, "_update_")) {
 			t.Errorf("%s: read-only tool that writes", m.Name)
 		}
+		// Analytics tools are named after what they report (a summary,
+		// metrics), not a verb; they only read.
 		verb := strings.Split(m.Name, "_")[1]
-		if (verb == "get" || verb == "list" || verb == "diagnose") != m.ReadOnly {
+		reads := verb == "get" || verb == "list" || verb == "diagnose" || verb == "analyze" || m.Toolset == "analytics"
+		if reads != m.ReadOnly {
 			t.Errorf("%s: readOnlyHint %v does not match the verb %q", m.Name, m.ReadOnly, verb)
 		}
 		s, err := d.GenerateSchema()
@@ -111,13 +114,23 @@ func TestToolDefinitions(t *testing.T) {
 				t.Errorf("%s: argument %s has no description", m.Name, pname)
 			}
 		}
-		if _, ok := s.Properties["full"]; !ok && m.Name != "stripe_diagnose_connection" {
+		if _, ok := s.Properties["full"]; !ok && !computed[m.Name] {
 			t.Errorf("%s: no full argument", m.Name)
 		}
 		if _, ok := s.Properties["idempotencyKey"]; ok == m.ReadOnly {
 			t.Errorf("%s: idempotencyKey must be offered by write tools only", m.Name)
 		}
 	}
+}
+
+// computed are the tools whose result is worked out from Stripe's data, not
+// a projection of one object, so there is no raw object for `full`.
+var computed = map[string]bool{
+	"stripe_diagnose_connection":     true,
+	"stripe_revenue_summary":         true,
+	"stripe_payment_failures":        true,
+	"stripe_subscription_metrics":    true,
+	"stripe_analyze_payment_failure": true,
 }
 
 // selfExplaining are argument names whose meaning needs no words.

@@ -97,6 +97,7 @@ func Definitions() []Definition {
 	all = append(all, couponTools()...)
 	all = append(all, invoiceTools()...)
 	all = append(all, disputeTools()...)
+	all = append(all, analyticsTools()...)
 	all = append(all, eventTools()...)
 	return all
 }

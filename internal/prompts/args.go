@@ -40,10 +40,16 @@ type arg struct {
 	required          bool
 }
 
-// values are what a prompt's template sees: every argument by name (the
+// values are the arguments of a prompts/get: every argument by name (the
 // empty string when not given, normalized when given) and, for a period,
 // "window".
 type values map[string]any
+
+// str is the argument name, "" when not given.
+func (v values) str(name string) string {
+	s, _ := v[name].(string)
+	return s
+}
 
 // refundReasons are the reasons Stripe accepts on a refund.
 var refundReasons = []string{"duplicate", "fraudulent", "requested_by_customer"}

@@ -1,8 +1,8 @@
 // Package prompts defines the server's MCP prompts: templated Stripe
 // workflows that walk a model through the right tools in the right order,
-// with the safety steps a person expects. Each prompt's text is an embedded
-// markdown file (text/template) of the same name; rules.md holds the rules
-// they share.
+// with the safety steps a person expects. Each prompt's words are in an
+// embedded .md file of the same name, cut into fragments that the prompt's
+// Go code puts together (see text.go); rules.md holds the rules they share.
 //
 // A prompt names the tools it cannot do without and the ones it uses when
 // they are there: a server registers only the prompts its tools can carry
@@ -11,41 +11,15 @@
 package prompts
 
 import (
-	"bytes"
 	"context"
-	"embed"
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
-	"text/template"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/stripe-mcp/stripe-mcp/internal/money"
 )
-
-//go:embed *.md
-var files embed.FS
-
-// templates are every .md file parsed once; a call clones them to bind the
-// functions that depend on it (has, step).
-var templates = template.Must(template.New("").
-	Option("missingkey=error").
-	Funcs(template.FuncMap{
-		"has":  func(string) (bool, error) { return false, nil },
-		"step": func() int { return 0 },
-		"q":    strconv.Quote,
-		// display shows an amount argument the way a person reads it.
-		"display": func(amount, currency string) (string, error) {
-			n, err := strconv.ParseInt(amount, 10, 64)
-			if err != nil {
-				return "", fmt.Errorf("display: amount %q: %w", amount, err)
-			}
-			return money.Format(n, currency), nil
-		},
-	}).
-	ParseFS(files, "*.md"))
 
 // Prompt is one workflow: its MCP definition and the tools it needs.
 type Prompt struct {
@@ -64,8 +38,11 @@ type Prompt struct {
 
 	args []arg
 	// prepare checks what depends on several arguments or on the tools
-	// available, and may add values for the template; nil checks nothing.
+	// available; nil checks nothing.
 	prepare func(v values, has func(string) bool) error
+	// write puts the text together from the fragments of the prompt's .md
+	// file, for valid arguments.
+	write func(w *writer, v values)
 }
 
 // Tools are all tools the prompt may name: Required, OneOf, then Optional.
@@ -109,61 +86,35 @@ func (p Prompt) Handler(available func(tool string) bool) mcp.PromptHandler {
 	}
 }
 
-// render validates the arguments and executes the prompt's template.
+// render validates the arguments and writes the prompt's text.
 func (p Prompt) render(in map[string]string, available func(string) bool) (string, error) {
-	v, err := p.parse(in)
+	w, err := p.written(in, available)
 	if err != nil {
 		return "", err
+	}
+	text, err := w.text()
+	if err != nil {
+		return "", fmt.Errorf("prompt %s: %w", p.Prompt.Name, err)
+	}
+	return text, nil
+}
+
+// written validates the arguments and puts the prompt's fragments together.
+func (p Prompt) written(in map[string]string, available func(string) bool) (*writer, error) {
+	v, err := p.parse(in)
+	if err != nil {
+		return nil, err
 	}
 	declared := p.Tools()
 	has := func(tool string) bool { return slices.Contains(declared, tool) && available(tool) }
 	if p.prepare != nil {
 		if err := p.prepare(v, has); err != nil {
-			return "", invalid(p.Prompt.Name, "%v", err)
+			return nil, invalid(p.Prompt.Name, "%v", err)
 		}
 	}
-	t, err := templates.Clone()
-	if err != nil {
-		return "", fmt.Errorf("prompt %s: %w", p.Prompt.Name, err)
-	}
-	n := 0
-	t.Funcs(template.FuncMap{
-		"has": func(tool string) (bool, error) {
-			// A tool missing from the declared lists would escape the
-			// registration check and the docs: a bug, not an input error.
-			if !slices.Contains(declared, tool) {
-				return false, fmt.Errorf("tool %s is not declared by the prompt", tool)
-			}
-			return available(tool), nil
-		},
-		"step": func() int { n++; return n },
-	})
-	var b bytes.Buffer
-	if err := t.ExecuteTemplate(&b, p.Prompt.Name+".md", v); err != nil {
-		return "", fmt.Errorf("prompt %s: %w", p.Prompt.Name, err)
-	}
-	return tidy(b.String()), nil
-}
-
-// tidy drops the blank lines and trailing spaces that template actions
-// leave, so the files can stay readable.
-func tidy(s string) string {
-	lines := strings.Split(s, "\n")
-	out := lines[:0]
-	blank := true // no blank line at the start
-	for _, l := range lines {
-		l = strings.TrimRight(l, " \t")
-		if l == "" {
-			if blank {
-				continue
-			}
-			blank = true
-		} else {
-			blank = false
-		}
-		out = append(out, l)
-	}
-	return strings.TrimSpace(strings.Join(out, "\n")) + "\n"
+	w := newWriter(p.Prompt.Name, declared, available)
+	p.write(w, v)
+	return w, nil
 }
 
 func orAll(available func(string) bool) func(string) bool {
@@ -241,7 +192,55 @@ func completePaymentFlow() Prompt {
 			}
 			return nil
 		},
+		write: writeCompletePaymentFlow,
 	}
+}
+
+func writeCompletePaymentFlow(w *writer, v values) {
+	amount, currency := v.str("amount"), v.str("currency")
+	id, email, pm := v.str("customerId"), v.str("customerEmail"), v.str("paymentMethodId")
+	description, capture := v.str("description"), v.str("capture")
+	w.fields = fields{
+		"amount": amount, "currency": currency, "display": w.display(amount, currency),
+		"customerId": id, "cid": quote(id), "cus": quote(id), "email": quote(email),
+		"paymentMethodId": pm, "pm": quote(pm),
+		"description": quote(description), "capture": capture,
+	}
+	w.put("intro", parts{"intro.description": description != ""})
+
+	switch {
+	case id != "" && w.has("stripe_get_customer"):
+		w.step("customer-id.get", parts{"customer-id.email": email != ""})
+	case id != "":
+		w.step("customer-id", nil)
+	case email != "" && w.has("stripe_list_customers"):
+		w.step("customer-email.list", parts{"customer-email.create": w.has("stripe_create_customer")})
+	case email != "": // prepare made sure stripe_create_customer is there
+		w.step("customer-email", nil)
+	default:
+		w.step("customer-ask", parts{"customer-ask.list": w.has("stripe_list_customers")})
+	}
+
+	switch attach := w.has("stripe_attach_payment_method"); {
+	case pm != "":
+		w.step("pm-given", parts{"pm-given.attach": attach})
+	case id != "" && w.has("stripe_list_payment_methods"):
+		w.step("pm-ask.customer-list", parts{"pm-ask.attach": attach})
+	case w.has("stripe_list_payment_methods"):
+		w.step("pm-ask.list", parts{"pm-ask.attach": attach})
+	default:
+		w.step("pm-ask", parts{"pm-ask.attach": attach})
+	}
+
+	w.step("confirm", parts{"confirm.description": description != "", "confirm.authorize-only": capture == "false"})
+	w.step("create", parts{"create.description": description != "", "create.capture": capture != ""})
+	canCapture := w.has("stripe_capture_payment")
+	w.step("pay", parts{"pay.capture-next": canCapture, "pay.cannot-capture": !canCapture, "pay.get": w.has("stripe_get_payment")})
+	if canCapture {
+		w.step("capture", parts{"capture.cancel": w.has("stripe_cancel_payment")})
+	}
+	w.step("outcome", nil)
+	w.rules("confirm", "idempotency", "guardrails", "cards", "data")
 }
 
 func subscriptionOnboarding() Prompt {
@@ -276,7 +275,53 @@ func subscriptionOnboarding() Prompt {
 			}
 			return nil
 		},
+		write: writeSubscriptionOnboarding,
 	}
+}
+
+func writeSubscriptionOnboarding(w *writer, v values) {
+	id, email, pm := v.str("customerId"), v.str("customerEmail"), v.str("paymentMethodId")
+	trial, quantity := v.str("trialDays") != "", v.str("quantity") != ""
+	w.fields = fields{
+		"priceId": v.str("priceId"), "customerId": id, "cid": quote(id), "email": quote(email),
+		"paymentMethodId": pm, "trialDays": v.str("trialDays"), "quantity": v.str("quantity"),
+	}
+	w.put("intro", parts{"intro.quantity": quantity, "intro.trial": trial})
+
+	switch {
+	case id != "" && w.has("stripe_get_customer"):
+		w.step("customer-id.get", parts{"customer-id.email": email != ""})
+	case id != "":
+		w.step("customer-id", nil)
+	default: // prepare made sure stripe_list_customers or stripe_create_customer is there
+		list := w.has("stripe_list_customers")
+		w.step("customer-find", parts{
+			"customer-find.email": email != "", "customer-find.ask": email == "",
+			"customer-find.list":        list,
+			"customer-find.list.create": list && w.has("stripe_create_customer"),
+			"customer-find.create":      !list,
+		})
+	}
+
+	if w.has("stripe_list_prices") {
+		w.step("price", nil)
+	}
+
+	method := parts{"pm.trial": trial, "pm.no-trial": !trial, "pm.given": pm != ""}
+	if pm == "" { // else prepare made sure stripe_attach_payment_method is there
+		attach := w.has("stripe_attach_payment_method")
+		method["pm.list"] = w.has("stripe_list_payment_methods")
+		method["pm.attach"] = attach
+		method["pm.cannot-attach"] = !attach
+		method["pm.cannot-attach.unpaid"] = !attach && !trial
+	}
+	w.step("pm", method)
+
+	w.step("confirm", parts{"confirm.quantity": quantity, "confirm.trial": trial})
+	w.step("create", parts{"create.quantity": quantity, "create.trial": trial})
+	w.step("check", parts{"check.trialing": trial, "check.active": !trial, "check.get": w.has("stripe_get_subscription")})
+	w.step("outcome", parts{"outcome.trial": trial})
+	w.rules("confirm", "idempotency", "guardrails", "cards", "data")
 }
 
 func refundPayment() Prompt {
@@ -294,7 +339,33 @@ func refundPayment() Prompt {
 		Required: []string{"stripe_create_refund"},
 		Optional: []string{"stripe_get_payment", "stripe_list_refunds"},
 		args:     args,
+		write:    writeRefundPayment,
 	}
+}
+
+func writeRefundPayment(w *writer, v values) {
+	id, amount, reason := v.str("paymentIntentId"), v.str("amount"), v.str("reason")
+	w.fields = fields{"paymentIntentId": id, "pi": quote(id), "amount": amount, "reason": reason}
+	if amount != "" {
+		// The payment's currency is not known here: usd shows the form.
+		w.fields["amount-in-usd"] = w.display(amount, "usd")
+	}
+	w.put("intro", parts{"intro.amount": amount != "", "intro.full": amount == "", "intro.reason": reason != ""})
+	if w.has("stripe_get_payment") {
+		w.step("payment", nil)
+	}
+	if w.has("stripe_list_refunds") {
+		w.step("refunds", nil)
+	}
+	if reason != "" {
+		w.step("reason", nil)
+	} else {
+		w.step("reason.ask", nil)
+	}
+	w.step("confirm", parts{"confirm.amount": amount != "", "confirm.full": amount == ""})
+	w.step("create", parts{"create.amount": amount != "", "create.reason": reason != "", "create.ask-reason": reason == ""})
+	w.step("outcome", nil)
+	w.rules("confirm", "idempotency", "guardrails", "data")
 }
 
 func investigateFailedPayment() Prompt {
@@ -317,7 +388,33 @@ func investigateFailedPayment() Prompt {
 			}
 			return nil
 		},
+		write: writeInvestigateFailedPayment,
 	}
+}
+
+func writeInvestigateFailedPayment(w *writer, v values) {
+	pi, id := v.str("paymentIntentId"), v.str("customerId")
+	w.fields = fields{"paymentIntentId": pi, "pi": quote(pi), "customerId": id, "cid": quote(id)}
+	w.put("intro", parts{"intro.payment": pi != "", "intro.customer": pi == "" && id != "", "intro.recent": pi == "" && id == ""})
+	switch {
+	case pi != "":
+	case id != "": // prepare made sure stripe_list_payments is there
+		w.step("list.customer", nil)
+	default:
+		w.step("list", nil)
+	}
+	w.step("payment", nil)
+	if w.has("stripe_analyze_payment_failure") {
+		w.step("analyze", nil)
+	}
+	if w.has("stripe_list_events") {
+		w.step("events", nil)
+	}
+	if get, methods := w.has("stripe_get_customer"), w.has("stripe_list_payment_methods"); get || methods {
+		w.step("customer", parts{"customer.get": get && !methods, "customer.methods": methods && !get, "customer.both": get && methods})
+	}
+	w.step("advise", nil)
+	w.rules("data")
 }
 
 func revenueReport() Prompt {
@@ -333,5 +430,35 @@ func revenueReport() Prompt {
 		OneOf:    []string{"stripe_revenue_summary", "stripe_list_balance_transactions"},
 		Optional: []string{"stripe_get_balance", "stripe_subscription_metrics"},
 		args:     args,
+		write:    writeRevenueReport,
 	}
+}
+
+func writeRevenueReport(w *writer, v values) {
+	currency, win := v.str("currency"), v["window"].(window)
+	example := currency
+	if example == "" {
+		example = "usd"
+	}
+	w.fields = fields{
+		"period": v.str("period"), "from": win.FromText(), "to": win.ToText(),
+		"gte": strconv.FormatInt(win.Gte(), 10), "lt": strconv.FormatInt(win.Lt(), 10),
+		"currency": currency,
+		// The example of the report fragment: 250000 in the smallest unit.
+		"example-currency": example, "example-display": money.Format(250000, example),
+	}
+	w.put("intro", parts{"intro.currency": currency != ""})
+	if w.has("stripe_revenue_summary") {
+		w.step("summary", parts{"summary.currency": currency != ""})
+	} else {
+		w.step("transactions", parts{"transactions.currency": currency != ""})
+	}
+	if w.has("stripe_get_balance") {
+		w.step("balance", nil)
+	}
+	if w.has("stripe_subscription_metrics") {
+		w.step("metrics", nil)
+	}
+	w.step("report", nil)
+	w.rules("data")
 }

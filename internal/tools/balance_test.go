@@ -156,34 +156,22 @@ func TestListBalanceTransactions(t *testing.T) {
 			sent: wire{method: "GET", path: "/v1/balance_transactions", params: map[string]string{"starting_after": "txn_prev", "currency": "eur"}},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			cs, rec := connectStripeMock(t, defaultOptions())
-			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_list_balance_transactions", tt.args))
-			checkWire(t, rec.Requests(), tt.sent)
-			data := pageOf(t, out)
-			if len(data) == 0 {
-				t.Fatal("no transactions")
-			}
-			for _, tx := range data {
-				if id := fieldOf[string](t, tx, "id"); !strings.HasPrefix(id, "txn_") {
-					t.Errorf("id = %q, want txn_…", id)
-				}
-				amount, fee, net := fieldOf[float64](t, tx, "amount"), fieldOf[float64](t, tx, "fee"), fieldOf[float64](t, tx, "net")
-				if amount-fee != net {
-					t.Errorf("amount %v - fee %v != net %v", amount, fee, net)
-				}
-				currency := fieldOf[string](t, tx, "currency")
-				if got, want := fieldOf[string](t, tx, "netDisplay"), money.Format(int64(net), currency); got != want {
-					t.Errorf("netDisplay = %q, want %q", got, want)
-				}
-				if fieldOf[string](t, tx, "reportingCategory") == "" || fieldOf[string](t, tx, "type") == "" {
-					t.Errorf("type or reportingCategory empty: %v", tx)
-				}
-			}
-		})
-	}
+	checkListCases(t, "stripe_list_balance_transactions", tests, func(t *testing.T, tx map[string]any) {
+		if id := fieldOf[string](t, tx, "id"); !strings.HasPrefix(id, "txn_") {
+			t.Errorf("id = %q, want txn_…", id)
+		}
+		amount, fee, net := fieldOf[float64](t, tx, "amount"), fieldOf[float64](t, tx, "fee"), fieldOf[float64](t, tx, "net")
+		if amount-fee != net {
+			t.Errorf("amount %v - fee %v != net %v", amount, fee, net)
+		}
+		currency := fieldOf[string](t, tx, "currency")
+		if got, want := fieldOf[string](t, tx, "netDisplay"), money.Format(int64(net), currency); got != want {
+			t.Errorf("netDisplay = %q, want %q", got, want)
+		}
+		if fieldOf[string](t, tx, "reportingCategory") == "" || fieldOf[string](t, tx, "type") == "" {
+			t.Errorf("type or reportingCategory empty: %v", tx)
+		}
+	})
 
 	t.Run("fees and paging", func(t *testing.T) {
 		t.Parallel()

@@ -89,24 +89,12 @@ func TestListProducts(t *testing.T) {
 		{"custom id cursor", map[string]any{"active": true, "endingBefore": "tshirt_basic"},
 			wire{method: "GET", path: "/v1/products", params: map[string]string{"active": "true", "ending_before": "tshirt_basic"}}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			cs, rec := connectStripeMock(t, defaultOptions())
-			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_list_products", tt.args))
-			checkWire(t, rec.Requests(), tt.sent)
-			data := pageOf(t, out)
-			if len(data) == 0 {
-				t.Fatal("no products")
-			}
-			for _, p := range data {
-				compact(t, p, "prod_")
-				if fieldOf[string](t, p, "name") == "" {
-					t.Error("product without a name")
-				}
-			}
-		})
-	}
+	checkListCases(t, "stripe_list_products", tests, func(t *testing.T, p map[string]any) {
+		compact(t, p, "prod_")
+		if fieldOf[string](t, p, "name") == "" {
+			t.Error("product without a name")
+		}
+	})
 	t.Run("full", func(t *testing.T) {
 		cs, _ := connectStripeMock(t, defaultOptions())
 		raw := rawOf(t, testutil.Call(t, cs, "stripe_list_products", map[string]any{"full": true}), "list")
@@ -277,21 +265,9 @@ func TestListPrices(t *testing.T) {
 		{"one-time, paging back", map[string]any{"type": "one_time", "endingBefore": "price_abc"},
 			wire{method: "GET", path: "/v1/prices", params: map[string]string{"type": "one_time", "ending_before": "price_abc"}, absent: []string{"starting_after"}}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			cs, rec := connectStripeMock(t, defaultOptions())
-			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_list_prices", tt.args))
-			checkWire(t, rec.Requests(), tt.sent)
-			data := pageOf(t, out)
-			if len(data) == 0 {
-				t.Fatal("no prices")
-			}
-			for _, p := range data {
-				checkPrice(t, p)
-			}
-		})
-	}
+	checkListCases(t, "stripe_list_prices", tests, func(t *testing.T, p map[string]any) {
+		checkPrice(t, p)
+	})
 }
 
 func TestCreatePaymentLink(t *testing.T) {

@@ -66,21 +66,9 @@ func TestListDisputes(t *testing.T) {
 			sent: wire{method: "GET", path: "/v1/disputes", params: map[string]string{"ending_before": "dp_next"}},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			cs, rec := connectStripeMock(t, defaultOptions())
-			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_list_disputes", tt.args))
-			checkWire(t, rec.Requests(), tt.sent)
-			data := pageOf(t, out)
-			if len(data) == 0 {
-				t.Fatal("no disputes")
-			}
-			for _, d := range data {
-				checkDispute(t, d)
-			}
-		})
-	}
+	checkListCases(t, "stripe_list_disputes", tests, func(t *testing.T, d map[string]any) {
+		checkDispute(t, d)
+	})
 
 	t.Run("full", func(t *testing.T) {
 		t.Parallel()

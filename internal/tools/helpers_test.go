@@ -226,3 +226,32 @@ func guardRefused(t *testing.T, res *mcp.CallToolResult, words ...string) {
 		}
 	}
 }
+
+// listCase is one call of a list tool and the request it must send.
+type listCase = struct {
+	name string
+	args map[string]any
+	sent wire
+}
+
+// checkListCases calls tool with each case's arguments against stripe-mock,
+// checks the request it sent and the page's shape, and each item of the page
+// with check.
+func checkListCases(t *testing.T, tool string, cases []listCase, check func(t *testing.T, item map[string]any)) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cs, rec := connectStripeMock(t, defaultOptions())
+			out := testutil.Structured(t, testutil.Call(t, cs, tool, tt.args))
+			checkWire(t, rec.Requests(), tt.sent)
+			data := pageOf(t, out)
+			if len(data) == 0 {
+				t.Fatalf("%s returned no items", tool)
+			}
+			for _, item := range data {
+				check(t, item)
+			}
+		})
+	}
+}

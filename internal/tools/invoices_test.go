@@ -204,21 +204,9 @@ func TestListInvoices(t *testing.T) {
 			sent: wire{method: "GET", path: "/v1/invoices", params: map[string]string{"ending_before": "in_next"}},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			cs, rec := connectStripeMock(t, defaultOptions())
-			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_list_invoices", tt.args))
-			checkWire(t, rec.Requests(), tt.sent)
-			data := pageOf(t, out)
-			if len(data) == 0 {
-				t.Fatal("no invoices")
-			}
-			for _, inv := range data {
-				checkInvoice(t, inv)
-			}
-		})
-	}
+	checkListCases(t, "stripe_list_invoices", tests, func(t *testing.T, inv map[string]any) {
+		checkInvoice(t, inv)
+	})
 
 	t.Run("full", func(t *testing.T) {
 		t.Parallel()

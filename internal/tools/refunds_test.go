@@ -118,21 +118,9 @@ func TestListRefunds(t *testing.T) {
 			sent: wire{method: "GET", path: "/v1/refunds", params: map[string]string{"ending_before": "re_next"}},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			cs, rec := connectStripeMock(t, defaultOptions())
-			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_list_refunds", tt.args))
-			checkWire(t, rec.Requests(), tt.sent)
-			data := pageOf(t, out)
-			if len(data) == 0 {
-				t.Fatal("no refunds")
-			}
-			for _, r := range data {
-				checkRefund(t, r)
-			}
-		})
-	}
+	checkListCases(t, "stripe_list_refunds", tests, func(t *testing.T, r map[string]any) {
+		checkRefund(t, r)
+	})
 
 	t.Run("full", func(t *testing.T) {
 		t.Parallel()

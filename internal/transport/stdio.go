@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -26,10 +27,17 @@ const MaxLineBytes = 4 << 20
 // is not a JSON-RPC message) and the next line is read. Messages are decoded
 // here with the standard library, which allocates a fraction of what the
 // SDK's decoder does per message.
+//
+// When the input ends, the requests already read are answered before the
+// connection reports the end (for at most Drain): a client that writes its
+// requests and closes stdin still gets every answer.
 type Stdio struct {
 	In     io.Reader
 	Out    io.Writer
 	Logger *slog.Logger
+	// Drain bounds the wait for unanswered requests at the end of the
+	// input; 0 means 30 seconds.
+	Drain time.Duration
 }
 
 // Connect implements mcp.Transport.
@@ -38,12 +46,18 @@ func (t *Stdio) Connect(context.Context) (mcp.Connection, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	drain := t.Drain
+	if drain <= 0 {
+		drain = 30 * time.Second
+	}
 	c := &stdioConn{
 		out:      t.Out,
 		in:       t.In,
 		logger:   logger,
 		incoming: make(chan incoming),
 		closed:   make(chan struct{}),
+		drain:    drain,
+		open:     map[any]bool{},
 	}
 	go c.readLoop(bufio.NewReaderSize(t.In, 64<<10))
 	return c, nil
@@ -67,6 +81,61 @@ type stdioConn struct {
 
 	closeOnce sync.Once
 	closed    chan struct{}
+
+	// open are the ids of requests read and not yet answered; answered is
+	// signalled when the last one is.
+	openMu   sync.Mutex
+	open     map[any]bool
+	answered chan struct{}
+	drain    time.Duration
+}
+
+// opened records a request read from the client.
+func (c *stdioConn) opened(m jsonrpc.Message) {
+	if r, ok := m.(*jsonrpc.Request); ok && r.ID.IsValid() {
+		c.openMu.Lock()
+		c.open[r.ID.Raw()] = true
+		c.openMu.Unlock()
+	}
+}
+
+// answeredOne records a response written to the client.
+func (c *stdioConn) answeredOne(m jsonrpc.Message) {
+	r, ok := m.(*jsonrpc.Response)
+	if !ok {
+		return
+	}
+	c.openMu.Lock()
+	delete(c.open, r.ID.Raw())
+	if len(c.open) == 0 && c.answered != nil {
+		close(c.answered)
+		c.answered = nil
+	}
+	c.openMu.Unlock()
+}
+
+// waitAnswered waits until every request read has been answered, the drain
+// time has passed, or ctx ends.
+func (c *stdioConn) waitAnswered(ctx context.Context) {
+	c.openMu.Lock()
+	if len(c.open) == 0 {
+		c.openMu.Unlock()
+		return
+	}
+	if c.answered == nil {
+		c.answered = make(chan struct{})
+	}
+	ch, n := c.answered, len(c.open)
+	c.openMu.Unlock()
+	t := time.NewTimer(c.drain)
+	defer t.Stop()
+	select {
+	case <-ch:
+	case <-t.C:
+		c.logger.Warn("stdin closed; gave up waiting for requests to finish", "unanswered", n, "waited", c.drain)
+	case <-ctx.Done():
+	case <-c.closed:
+	}
 }
 
 // batch collects the responses to the requests of one incoming batch
@@ -83,6 +152,7 @@ func (c *stdioConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 	if len(c.queue) > 0 {
 		m := c.queue[0]
 		c.queue = c.queue[1:]
+		c.opened(m)
 		return m, nil
 	}
 	select {
@@ -92,9 +162,13 @@ func (c *stdioConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 		return nil, io.EOF
 	case in := <-c.incoming:
 		if in.err != nil {
+			if errors.Is(in.err, io.EOF) {
+				c.waitAnswered(ctx)
+			}
 			return nil, in.err
 		}
 		c.queue = in.msgs[1:]
+		c.opened(in.msgs[0])
 		return in.msgs[0], nil
 	}
 }
@@ -103,6 +177,7 @@ func (c *stdioConn) Write(ctx context.Context, msg jsonrpc.Message) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	defer c.answeredOne(msg)
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
 	if resp, ok := msg.(*jsonrpc.Response); ok && c.batches != nil {

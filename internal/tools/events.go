@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/jsonschema-go/jsonschema"
@@ -126,8 +127,7 @@ func receivedEvents(c *call, in *listEventsIn) (any, int, error) {
 	}
 	views := make([]eventView, len(es))
 	for i, e := range es {
-		views[i] = eventView{ID: e.ID, Type: e.Type, Created: timestamp(e.Created.Unix()), ObjectID: e.ObjectID,
-			Related: related(e.ObjectID, e.ObjectIDs), Status: statusIn(e.Payload), Livemode: e.Livemode}
+		views[i] = viewStoredEvent(e)
 	}
 	return &eventList{listView: newList(views, more, next), Source: "received"}, len(es), nil
 }
@@ -184,6 +184,12 @@ func apiEvents(c *call, in *listEventsIn) (any, error) {
 	return &eventList{listView: l, Source: "api"}, nil
 }
 
+// viewStoredEvent is a received event, compact.
+func viewStoredEvent(e store.Event) eventView {
+	return eventView{ID: e.ID, Type: e.Type, Created: timestamp(e.Created.Unix()), ObjectID: e.ObjectID,
+		Related: related(e.ObjectID, e.ObjectIDs), Status: statusIn(e.Payload), Livemode: e.Livemode}
+}
+
 func viewEvent(e *stripe.Event) eventView {
 	v := eventView{ID: e.ID, Type: string(e.Type), Created: timestamp(e.Created), Livemode: e.Livemode}
 	if e.Data != nil {
@@ -196,16 +202,7 @@ func viewEvent(e *stripe.Event) eventView {
 	return v
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func touches(obj map[string]any, id string) bool { return contains(webhook.ObjectIDs(obj), id) }
+func touches(obj map[string]any, id string) bool { return slices.Contains(webhook.ObjectIDs(obj), id) }
 
 func related(first string, all []string) []string {
 	var out []string

@@ -88,9 +88,7 @@ func readEvent(c *call, id string) (any, error) {
 				} `json:"data"`
 			}
 			_ = json.Unmarshal(e.Payload, &p)
-			v := eventView{ID: e.ID, Type: e.Type, Created: timestamp(e.Created.Unix()), ObjectID: e.ObjectID,
-				Related: related(e.ObjectID, e.ObjectIDs), Status: statusIn(e.Payload), Livemode: e.Livemode}
-			return &eventDetail{eventView: v, Object: compactObject(p.Data.Object)}, nil
+			return &eventDetail{eventView: viewStoredEvent(e), Object: compactObject(p.Data.Object)}, nil
 		}
 		if !errors.Is(err, store.ErrNotFound) {
 			return nil, err

@@ -160,23 +160,9 @@ func Subscribe(d Deps) func(context.Context, *mcp.SubscribeRequest) error {
 // anything is fine.
 func Unsubscribe(context.Context, *mcp.UnsubscribeRequest) error { return nil }
 
-var idPrefixes = map[string]string{
-	"customerId":      "cus_",
-	"paymentIntentId": "pi_",
-	"subscriptionId":  "sub_",
-	"eventId":         "evt_",
-	"priceId":         "price_",
-}
-
+// validID reports whether id is a well-formed id of the template's
+// variable, as the tools check ids.
 func validID(id string, r resource) bool {
-	p := idPrefixes[r.variable()]
-	if !strings.HasPrefix(id, p) || len(id) == len(p) || len(id) > 255 {
-		return false
-	}
-	for _, c := range id {
-		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
+	arg, ok := arguments[r.variable()]
+	return ok && tools.CheckID(r.variable(), id, arg.prefix) == nil
 }

@@ -64,6 +64,16 @@ func Read(ctx context.Context, d *Deps, kind, id string) (any, error) {
 	}
 }
 
+// CheckID checks an id as the tools check their id arguments: it must start
+// with prefix, have more after it, and hold only the characters Stripe ids
+// hold. An empty id is an error here.
+func CheckID(field, id, prefix string) error {
+	if id == "" {
+		return badInput("%s is empty", field)
+	}
+	return checkID(field, id, prefix)
+}
+
 // IsInvalidInput reports whether err refuses arguments (nothing was sent to
 // Stripe).
 func IsInvalidInput(err error) bool {

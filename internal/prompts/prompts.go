@@ -127,12 +127,16 @@ func orAll(available func(string) bool) func(string) bool {
 // Register adds to s the prompts whose tools are available. available(name)
 // reports whether a tool (e.g. "stripe_create_payment") is registered on
 // this server (allow-lists and read-only mode remove tools); nil means all.
-func Register(s *mcp.Server, available func(tool string) bool) {
+// It returns the names of the prompts it added.
+func Register(s *mcp.Server, available func(tool string) bool) []string {
+	var names []string
 	for _, p := range All() {
 		if p.Available(available) {
 			s.AddPrompt(p.Prompt, p.Handler(available))
+			names = append(names, p.Prompt.Name)
 		}
 	}
+	return names
 }
 
 // All returns every prompt definition, in documentation order, each with

@@ -157,9 +157,6 @@ func New(o Options) (*Server, error) {
 		return slices.ContainsFunc(selected, func(t registry.Tool) bool { return t.Tool.Name == name })
 	}
 	completer := resources.NewCompleter(rd)
-	completer.Prompt = func(name string) bool {
-		return slices.ContainsFunc(prompts.All(), func(p prompts.Prompt) bool { return p.Prompt.Name == name && p.Available(available) })
-	}
 	s := mcp.NewServer(&mcp.Implementation{Name: "stripe-mcp", Title: "Stripe", Version: Version}, &mcp.ServerOptions{
 		Instructions: instructions,
 		Logger:       sdkLogger(o.Logger),
@@ -192,7 +189,8 @@ func New(o Options) (*Server, error) {
 	s.AddReceivingMiddleware(mw...)
 	registry.Register(s, selected)
 	resources.Register(s, rd)
-	prompts.Register(s, available)
+	offered := prompts.Register(s, available)
+	completer.Prompt = func(name string) bool { return slices.Contains(offered, name) }
 	return out, nil
 }
 

@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,29 +21,11 @@ import (
 	"github.com/stripe-mcp/stripe-mcp/internal/testutil"
 )
 
-// lockedBuffer collects a child's stderr while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // httpProcess is `stripe-mcp http` running as a child.
 type httpProcess struct {
 	cmd    *exec.Cmd
 	url    string
-	stderr *lockedBuffer
+	stderr *testutil.SyncBuffer
 	exited chan struct{} // closed when the process has exited
 	err    error         // from Wait, once exited
 }
@@ -64,7 +45,7 @@ func freeAddr(t *testing.T) string {
 // the address it logs.
 func startHTTP(t *testing.T, environ []string, args ...string) *httpProcess {
 	t.Helper()
-	p := &httpProcess{cmd: exec.Command(binary, args...), stderr: &lockedBuffer{}, exited: make(chan struct{})}
+	p := &httpProcess{cmd: exec.Command(binary, args...), stderr: &testutil.SyncBuffer{}, exited: make(chan struct{})}
 	p.cmd.Env = environ
 	p.cmd.Stderr = p.stderr
 	if err := p.cmd.Start(); err != nil {

@@ -13,6 +13,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	stripewebhook "github.com/stripe/stripe-go/v85/webhook"
+
+	"github.com/stripe-mcp/stripe-mcp/internal/testutil"
 )
 
 const whsec = "whsec_e2etestsecret0123456789abcdef"
@@ -84,7 +86,7 @@ func TestWebhooksOverStdio(t *testing.T) {
 	u := make(updates, 16)
 	cmd := exec.Command(binary, "--webhook-listen", addr)
 	cmd.Env = environ
-	var stderr lockedBuffer
+	var stderr testutil.SyncBuffer
 	cmd.Stderr = &stderr
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -36,7 +36,7 @@ var now = time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
 type harness struct {
 	r     *webhook.Receiver
 	store store.Store
-	logs  *syncBuffer
+	logs  *testutil.SyncBuffer
 
 	mu       sync.Mutex
 	notified []string
@@ -49,7 +49,7 @@ func newHarness(t *testing.T, secrets ...string) *harness {
 
 func newHarnessWith(t *testing.T, st store.Store, secrets ...string) *harness {
 	t.Helper()
-	h := &harness{store: st, logs: &syncBuffer{}}
+	h := &harness{store: st, logs: &testutil.SyncBuffer{}}
 	h.r = &webhook.Receiver{
 		Secrets: secrets,
 		Store:   st,
@@ -72,23 +72,6 @@ func (h *harness) notifications() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return slices.Clone(h.notified)
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // event is a Stripe event's JSON.

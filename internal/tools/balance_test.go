@@ -125,11 +125,7 @@ func TestGetBalanceAmounts(t *testing.T) {
 }
 
 func TestListBalanceTransactions(t *testing.T) {
-	tests := []struct {
-		name string
-		args map[string]any
-		sent wire
-	}{
+	tests := []wireCase{
 		{
 			name: "defaults",
 			args: map[string]any{},

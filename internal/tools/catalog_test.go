@@ -76,11 +76,7 @@ func TestCreateProduct(t *testing.T) {
 }
 
 func TestListProducts(t *testing.T) {
-	tests := []struct {
-		name string
-		args map[string]any
-		sent wire
-	}{
+	tests := []wireCase{
 		{"default", map[string]any{},
 			wire{method: "GET", path: "/v1/products", params: map[string]string{"limit": "10"}, absent: []string{"active", "starting_after"}}},
 		{"archived, next page", map[string]any{"active": false, "limit": 3, "startingAfter": "prod_abc"},
@@ -253,11 +249,7 @@ func TestPriceProjection(t *testing.T) {
 }
 
 func TestListPrices(t *testing.T) {
-	tests := []struct {
-		name string
-		args map[string]any
-		sent wire
-	}{
+	tests := []wireCase{
 		{"default", map[string]any{},
 			wire{method: "GET", path: "/v1/prices", params: map[string]string{"limit": "10"}, absent: []string{"product", "active", "type"}}},
 		{"of a product, recurring, archived", map[string]any{"productId": "prod_abc", "type": "recurring", "active": false, "limit": 100},
@@ -272,11 +264,7 @@ func TestListPrices(t *testing.T) {
 
 func TestCreatePaymentLink(t *testing.T) {
 	const redirect = "https://shop.example/thanks?session={CHECKOUT_SESSION_ID}"
-	tests := []struct {
-		name string
-		args map[string]any
-		sent wire
-	}{
+	tests := []wireCase{
 		{
 			name: "price only: quantity 1, Stripe's confirmation page",
 			args: map[string]any{"priceId": "price_abc"},

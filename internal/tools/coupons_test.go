@@ -126,11 +126,7 @@ func TestCouponProjection(t *testing.T) {
 }
 
 func TestListCoupons(t *testing.T) {
-	tests := []struct {
-		name string
-		args map[string]any
-		sent wire
-	}{
+	tests := []wireCase{
 		{"default", map[string]any{}, wire{method: "GET", path: "/v1/coupons", params: map[string]string{"limit": "10"}, absent: []string{"starting_after", "ending_before"}}},
 		{"back from a chosen id", map[string]any{"limit": 1, "endingBefore": "SUMMER25"},
 			wire{method: "GET", path: "/v1/coupons", params: map[string]string{"limit": "1", "ending_before": "SUMMER25"}}},

@@ -143,11 +143,7 @@ func TestGetCustomer(t *testing.T) {
 }
 
 func TestListCustomers(t *testing.T) {
-	tests := []struct {
-		name string
-		args map[string]any
-		sent wire
-	}{
+	tests := []wireCase{
 		{
 			name: "defaults",
 			args: map[string]any{},

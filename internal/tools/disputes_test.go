@@ -34,11 +34,7 @@ func checkDispute(t *testing.T, out map[string]any) {
 }
 
 func TestListDisputes(t *testing.T) {
-	tests := []struct {
-		name string
-		args map[string]any
-		sent wire
-	}{
+	tests := []wireCase{
 		{
 			name: "defaults",
 			args: map[string]any{},
@@ -81,11 +77,7 @@ func TestListDisputes(t *testing.T) {
 }
 
 func TestUpdateDispute(t *testing.T) {
-	tests := []struct {
-		name string
-		args map[string]any
-		sent wire
-	}{
+	tests := []wireCase{
 		{
 			name: "evidence is a draft by default",
 			args: map[string]any{"disputeId": "dp_123", "evidence": map[string]any{

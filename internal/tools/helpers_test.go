@@ -227,8 +227,8 @@ func guardRefused(t *testing.T, res *mcp.CallToolResult, words ...string) {
 	}
 }
 
-// listCase is one call of a list tool and the request it must send.
-type listCase = struct {
+// wireCase is one call of a tool and the request it must send.
+type wireCase = struct {
 	name string
 	args map[string]any
 	sent wire
@@ -237,7 +237,7 @@ type listCase = struct {
 // checkListCases calls tool with each case's arguments against stripe-mock,
 // checks the request it sent and the page's shape, and each item of the page
 // with check.
-func checkListCases(t *testing.T, tool string, cases []listCase, check func(t *testing.T, item map[string]any)) {
+func checkListCases(t *testing.T, tool string, cases []wireCase, check func(t *testing.T, item map[string]any)) {
 	t.Helper()
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {

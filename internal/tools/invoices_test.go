@@ -48,11 +48,7 @@ func checkInvoiceItem(t *testing.T, out map[string]any) {
 }
 
 func TestCreateInvoice(t *testing.T) {
-	tests := []struct {
-		name string
-		args map[string]any
-		sent wire
-	}{
+	tests := []wireCase{
 		{
 			name: "defaults: charged automatically",
 			args: map[string]any{"customerId": "cus_123"},
@@ -93,11 +89,7 @@ func TestCreateInvoice(t *testing.T) {
 }
 
 func TestCreateInvoiceItem(t *testing.T) {
-	tests := []struct {
-		name string
-		args map[string]any
-		sent wire
-	}{
+	tests := []wireCase{
 		{
 			name: "price × quantity on a draft invoice",
 			args: map[string]any{"customerId": "cus_123", "priceId": "price_123", "quantity": 3, "invoiceId": "in_123", "description": "Seats"},
@@ -140,11 +132,7 @@ func TestCreateInvoiceItem(t *testing.T) {
 }
 
 func TestFinalizeInvoice(t *testing.T) {
-	tests := []struct {
-		name string
-		args map[string]any
-		sent wire
-	}{
+	tests := []wireCase{
 		{
 			name: "as it is",
 			args: map[string]any{"invoiceId": "in_123"},
@@ -176,11 +164,7 @@ func TestFinalizeInvoice(t *testing.T) {
 }
 
 func TestListInvoices(t *testing.T) {
-	tests := []struct {
-		name string
-		args map[string]any
-		sent wire
-	}{
+	tests := []wireCase{
 		{
 			name: "defaults",
 			args: map[string]any{},

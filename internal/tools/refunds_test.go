@@ -86,11 +86,7 @@ func TestCreateRefund(t *testing.T) {
 }
 
 func TestListRefunds(t *testing.T) {
-	tests := []struct {
-		name string
-		args map[string]any
-		sent wire
-	}{
+	tests := []wireCase{
 		{
 			name: "defaults",
 			args: map[string]any{},

@@ -60,11 +60,7 @@ func checkSubscription(t *testing.T, out map[string]any) []map[string]any {
 }
 
 func TestCreateSubscription(t *testing.T) {
-	tests := []struct {
-		name string
-		args map[string]any
-		sent wire
-	}{
+	tests := []wireCase{
 		{
 			name: "price only",
 			args: map[string]any{"customerId": "cus_123", "priceId": "price_123"},
@@ -347,11 +343,7 @@ func TestUpdateSubscriptionItemLookup(t *testing.T) {
 }
 
 func TestCancelSubscription(t *testing.T) {
-	tests := []struct {
-		name string
-		args map[string]any
-		sent wire
-	}{
+	tests := []wireCase{
 		{
 			name: "at period end is an update",
 			args: map[string]any{"subscriptionId": "sub_123", "cancelAtPeriodEnd": true},
@@ -431,11 +423,7 @@ func TestGetSubscription(t *testing.T) {
 }
 
 func TestListSubscriptions(t *testing.T) {
-	tests := []struct {
-		name string
-		args map[string]any
-		sent wire
-	}{
+	tests := []wireCase{
 		{
 			name: "defaults",
 			args: map[string]any{},

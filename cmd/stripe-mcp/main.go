@@ -213,9 +213,8 @@ func webhookReceiver(cfg *config.Config, st store.Store, logger *slog.Logger, se
 		Store:   st,
 		Logger:  logger,
 		Notify: func(ctx context.Context, e *store.Event) {
-			uris := webhook.URIs(e)
 			for _, s := range servers {
-				s.NotifyEvent(ctx, e, uris)
+				s.NotifyEvent(ctx, e)
 			}
 		},
 	}

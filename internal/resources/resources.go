@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/stripe-mcp/stripe-mcp/internal/redact"
 	"github.com/stripe-mcp/stripe-mcp/internal/registry"
+	"github.com/stripe-mcp/stripe-mcp/internal/store"
 	"github.com/stripe-mcp/stripe-mcp/internal/stripeapi"
 	"github.com/stripe-mcp/stripe-mcp/internal/tools"
 )
@@ -135,6 +137,31 @@ func readError(uri string, r resource, err error) error {
 		return &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: fmt.Sprintf("%s: Stripe failed the read: %s", uri, f.Message)}
 	}
 	return err
+}
+
+// URIs lists the resources an event changes: the event list, the event, the
+// account (account.updated) or balance (balance.*), and the customers,
+// payment intents and subscriptions it touches, each once.
+func URIs(e *store.Event) []string {
+	out := []string{"stripe://events", "stripe://events/" + e.ID}
+	switch {
+	case e.Type == "account.updated":
+		out = append(out, "stripe://account")
+	case strings.HasPrefix(e.Type, "balance."):
+		out = append(out, "stripe://balance")
+	}
+	for _, id := range e.ObjectIDs {
+		for _, r := range All {
+			arg, ok := arguments[r.variable()]
+			if !r.template() || r.kind == "event" || !ok || !strings.HasPrefix(id, arg.prefix) {
+				continue
+			}
+			if uri := r.prefix() + id; !slices.Contains(out, uri) {
+				out = append(out, uri)
+			}
+		}
+	}
+	return out
 }
 
 // Subscribe is the resources/subscribe handler: a URI this server serves,

@@ -14,10 +14,10 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/stripe-mcp/stripe-mcp/internal/resources"
 	"github.com/stripe-mcp/stripe-mcp/internal/server"
 	"github.com/stripe-mcp/stripe-mcp/internal/store"
 	"github.com/stripe-mcp/stripe-mcp/internal/testutil"
-	"github.com/stripe-mcp/stripe-mcp/internal/webhook"
 )
 
 // legacyProtocol is the newest protocol version with resources/subscribe
@@ -708,11 +708,11 @@ func TestSubscriptionNotifications(t *testing.T) {
 	}
 
 	e := piEvent("evt_n1")
-	uris := webhook.URIs(e)
+	uris := resources.URIs(e)
 	if want := []string{"stripe://events", "stripe://events/evt_n1", "stripe://customers/cus_1", "stripe://payment_intents/pi_123"}; !slices.Equal(uris, want) {
-		t.Fatalf("webhook.URIs = %v, want %v", uris, want)
+		t.Fatalf("resources.URIs = %v, want %v", uris, want)
 	}
-	srv.NotifyEvent(ctx, e, uris)
+	srv.NotifyEvent(ctx, e)
 	if got := []string{sub.next(t), sub.next(t)}; !slices.Equal(got, []string{"stripe://events", "stripe://payment_intents/pi_123"}) {
 		t.Errorf("subscriber got %v", got)
 	}
@@ -724,7 +724,7 @@ func TestSubscriptionNotifications(t *testing.T) {
 		t.Fatal(err)
 	}
 	e = piEvent("evt_n2")
-	srv.NotifyEvent(ctx, e, webhook.URIs(e))
+	srv.NotifyEvent(ctx, e)
 	if got := sub.next(t); got != "stripe://events" {
 		t.Errorf("after unsubscribing: %s", got)
 	}
@@ -735,7 +735,7 @@ func TestSubscriptionNotifications(t *testing.T) {
 		t.Fatal(err)
 	}
 	e = piEvent("evt_n3")
-	srv.NotifyEvent(ctx, e, webhook.URIs(e))
+	srv.NotifyEvent(ctx, e)
 	sub.sentinel(t, "evt_n3")
 	other.sentinel(t, "evt_n3")
 }
@@ -770,7 +770,7 @@ func TestSubscriptionNotificationsStateless(t *testing.T) {
 		sub.ack(t, uri)
 	}
 	e := piEvent("evt_s1")
-	srv.NotifyEvent(ctx, e, webhook.URIs(e))
+	srv.NotifyEvent(ctx, e)
 	if got := []string{sub.next(t), sub.next(t)}; !slices.Equal(got, []string{"stripe://events", "stripe://payment_intents/pi_123"}) {
 		t.Errorf("subscriber got %v", got)
 	}
@@ -784,7 +784,7 @@ func TestSubscriptionNotificationsStateless(t *testing.T) {
 		t.Fatal("the listen stream did not end")
 	}
 	e = piEvent("evt_s2")
-	srv.NotifyEvent(ctx, e, webhook.URIs(e))
+	srv.NotifyEvent(ctx, e)
 	// pi_123 is the last URI notified: once it is in, stripe://events
 	// would have been too.
 	if got := sub.next(t); got != "stripe://payment_intents/pi_123" {
@@ -796,5 +796,28 @@ func TestSubscriptionNotificationsStateless(t *testing.T) {
 	case uri := <-other.updates:
 		t.Errorf("a client that never subscribed got %s", uri)
 	default:
+	}
+}
+
+// TestURIs: the resources an event changes.
+func TestURIs(t *testing.T) {
+	tests := []struct {
+		e    store.Event
+		want []string
+	}{
+		{store.Event{ID: "evt_1"}, []string{"stripe://events", "stripe://events/evt_1"}},
+		{store.Event{ID: "evt_2", ObjectIDs: []string{"pi_1", "cus_1", "in_1", "ch_1", "sub_1"}},
+			[]string{"stripe://events", "stripe://events/evt_2", "stripe://payment_intents/pi_1", "stripe://customers/cus_1", "stripe://subscriptions/sub_1"}},
+		{store.Event{ID: "evt_3", ObjectIDs: []string{"cus_1", "cus_1", "sub_9", "sub_9", ""}},
+			[]string{"stripe://events", "stripe://events/evt_3", "stripe://customers/cus_1", "stripe://subscriptions/sub_9"}},
+		{store.Event{ID: "evt_4", Type: "account.updated", ObjectIDs: []string{"acct_1"}},
+			[]string{"stripe://events", "stripe://events/evt_4", "stripe://account"}},
+		{store.Event{ID: "evt_5", Type: "balance.available"},
+			[]string{"stripe://events", "stripe://events/evt_5", "stripe://balance"}},
+	}
+	for _, tt := range tests {
+		if got := resources.URIs(&tt.e); !slices.Equal(got, tt.want) {
+			t.Errorf("URIs(%v) = %v; want %v", tt.e.ObjectIDs, got, tt.want)
+		}
 	}
 }

@@ -195,10 +195,11 @@ func New(o Options) (*Server, error) {
 }
 
 // NotifyEvent tells the server's clients about a received webhook event:
-// notifications/resources/updated to the sessions subscribed to each of
-// uris, and a log message (info) to every session that asked for logs.
-func (s *Server) NotifyEvent(ctx context.Context, e *store.Event, uris []string) {
-	for _, uri := range uris {
+// notifications/resources/updated to the sessions subscribed to each
+// resource it changes, and a log message (info) to every session that asked
+// for logs.
+func (s *Server) NotifyEvent(ctx context.Context, e *store.Event) {
+	for _, uri := range resources.URIs(e) {
 		_ = s.MCP.ResourceUpdated(ctx, &mcp.ResourceUpdatedNotificationParams{URI: uri})
 	}
 	data := map[string]any{"event": e.ID, "type": e.Type}

@@ -345,38 +345,6 @@ func idOf(v any) string {
 	return ""
 }
 
-// URIs lists the MCP resources an event changes: the event list, the event,
-// the account (account.updated) or balance (balance.*), and the customers,
-// payment intents and subscriptions it touches.
-func URIs(e *store.Event) []string {
-	out := []string{"stripe://events", "stripe://events/" + e.ID}
-	switch {
-	case e.Type == "account.updated":
-		out = append(out, "stripe://account")
-	case strings.HasPrefix(e.Type, "balance."):
-		out = append(out, "stripe://balance")
-	}
-	seen := map[string]bool{}
-	for _, id := range e.ObjectIDs {
-		var kind string
-		switch {
-		case strings.HasPrefix(id, "cus_"):
-			kind = "customers"
-		case strings.HasPrefix(id, "pi_"):
-			kind = "payment_intents"
-		case strings.HasPrefix(id, "sub_"):
-			kind = "subscriptions"
-		default:
-			continue
-		}
-		if uri := "stripe://" + kind + "/" + id; !seen[uri] {
-			seen[uri] = true
-			out = append(out, uri)
-		}
-	}
-	return out
-}
-
 func reply(w http.ResponseWriter, status int, msg string) {
 	b, _ := json.Marshal(map[string]string{"error": msg})
 	writeJSON(w, status, string(b))

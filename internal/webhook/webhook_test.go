@@ -665,21 +665,3 @@ func TestConcurrentDeliveries(t *testing.T) {
 		}
 	}
 }
-
-func TestURIs(t *testing.T) {
-	tests := []struct {
-		e    store.Event
-		want []string
-	}{
-		{store.Event{ID: "evt_1"}, []string{"stripe://events", "stripe://events/evt_1"}},
-		{store.Event{ID: "evt_2", ObjectIDs: []string{"pi_1", "cus_1", "in_1", "ch_1", "sub_1"}},
-			[]string{"stripe://events", "stripe://events/evt_2", "stripe://payment_intents/pi_1", "stripe://customers/cus_1", "stripe://subscriptions/sub_1"}},
-		{store.Event{ID: "evt_3", ObjectIDs: []string{"cus_1", "cus_1", "sub_9", "sub_9", ""}},
-			[]string{"stripe://events", "stripe://events/evt_3", "stripe://customers/cus_1", "stripe://subscriptions/sub_9"}},
-	}
-	for _, tt := range tests {
-		if got := webhook.URIs(&tt.e); !slices.Equal(got, tt.want) {
-			t.Errorf("URIs(%v) = %v; want %v", tt.e.ObjectIDs, got, tt.want)
-		}
-	}
-}

@@ -57,6 +57,9 @@ type Client struct {
 	Timeout time.Duration
 }
 
+// maxIdleConns is how many idle connections to Stripe are kept.
+const maxIdleConns = 128
+
 // New builds a client. It never writes to stdout: stripe-go's default logger
 // does, which would corrupt the stdio transport, so its logs go to Logger.
 func New(o Options) (*Client, error) {
@@ -82,7 +85,13 @@ func New(o Options) (*Client, error) {
 	rt := o.Transport
 	if rt == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = 16
+		// Keep a connection per concurrent call: the HTTP transport serves
+		// up to hundreds of sessions, and a call that finds no idle
+		// connection pays a new TCP and TLS handshake to Stripe (and leaves
+		// the old one in TIME_WAIT). Stripe's own rate limit (100 requests
+		// per second in live mode) keeps the useful number below this.
+		t.MaxIdleConns = maxIdleConns
+		t.MaxIdleConnsPerHost = maxIdleConns
 		rt = t
 	}
 	rt = &rateLimitTransport{

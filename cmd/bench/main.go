@@ -95,9 +95,16 @@ func main() {
 	// 1. Start-up: process start → initialize response, against the floor of
 	// starting the same binary to print its version.
 	floor := timeStarts(*n, func() time.Duration { return startVersion(bin, env) })
-	init := timeStarts(*n, func() time.Duration { return startInitialize(bin, env) })
+	var lists []time.Duration
+	init := timeStarts(*n, func() time.Duration {
+		i, l := startInitialize(bin, env)
+		lists = append(lists, l)
+		return i
+	})
+	lists = lists[1:] // the warm-up start
 	r.line("start → initialize response", "median %.2f ms (p90 %.2f ms)", ms(median(init)), ms(pct(init, 90)))
 	r.line("  baseline: start → exit of `stripe-mcp --version`", "median %.2f ms; initialize costs %.2fx the bare process start", ms(median(floor)), float64(median(init))/float64(median(floor)))
+	r.line("  then initialized + tools/list: start → tool list", "median %.2f ms (p90 %.2f ms)", ms(median(lists)), ms(pct(lists, 90)))
 	r.target("median ≤ 10 ms", ms(median(init)) <= 10)
 
 	// 2. A stdio session making 100 calls: peak RSS.
@@ -229,7 +236,9 @@ const initLine = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"proto
 
 // startInitialize starts the server, sends initialize and times until the
 // response line arrives.
-func startInitialize(bin string, env []string) time.Duration {
+// startInitialize starts the server and times its initialize response, then
+// the tools/list response a client sends next.
+func startInitialize(bin string, env []string) (time.Duration, time.Duration) {
 	cmd := exec.Command(bin)
 	cmd.Env = env
 	cmd.Stderr = os.Stderr
@@ -240,14 +249,21 @@ func startInitialize(bin string, env []string) time.Duration {
 		log.Fatal(err)
 	}
 	io.WriteString(stdin, initLine)
-	line, err := bufio.NewReader(stdout).ReadString('\n')
+	rd := bufio.NewReader(stdout)
+	line, err := rd.ReadString('\n')
 	d := time.Since(t0)
 	if err != nil || !strings.Contains(line, `"id":1`) {
 		log.Fatalf("initialize: %q %v", line, err)
 	}
+	io.WriteString(stdin, `{"jsonrpc":"2.0","method":"notifications/initialized"}`+"\n"+`{"jsonrpc":"2.0","id":2,"method":"tools/list"}`+"\n")
+	line, err = rd.ReadString('\n')
+	l := time.Since(t0)
+	if err != nil || !strings.Contains(line, `"id":2`) || !strings.Contains(line, `stripe_create_payment`) {
+		log.Fatalf("tools/list: %.200q %v", line, err)
+	}
 	stdin.Close()
 	cmd.Wait()
-	return d
+	return d, l
 }
 
 func connect(bin string, env []string) (*mcp.ClientSession, *exec.Cmd) {

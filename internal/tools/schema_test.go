@@ -176,3 +176,55 @@ func TestServedSchemaIsSnapshot(t *testing.T) {
 }
 
 var _ = registry.Tool{}
+
+// TestInputSchemaMatchesDecoding checks the one-pass cut of each snapshot's
+// schema against encoding/json decoding and compacting it.
+func TestInputSchemaMatchesDecoding(t *testing.T) {
+	for _, d := range Definitions() {
+		name := d.Info().Name
+		b, err := snapshots.ReadFile(SnapshotPath(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var snap struct {
+			InputSchema json.RawMessage `json:"inputSchema"`
+		}
+		if err := json.Unmarshal(b, &snap); err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		if err := json.Compact(&want, snap.InputSchema); err != nil {
+			t.Fatal(err)
+		}
+		got, err := InputSchema(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("%s:\n got %s\nwant %s", name, got, want.Bytes())
+		}
+	}
+}
+
+func TestTopLevelValue(t *testing.T) {
+	for _, tc := range []struct{ doc, want, err string }{
+		{doc: `{"inputSchema": {"a": [1, 2]}}`, want: `{"a":[1,2]}`},
+		{doc: "{\n  \"x\": \"inputSchema\",\n  \"inputSchema\" : { \"d\": \"a } \\\" { b\" } ,\"z\":1}", want: `{"d":"a } \" { b"}`},
+		{doc: `{"outer": {"inputSchema": 1}, "inputSchema": true}`, want: `true`},
+		{doc: `{"inputSchema": "s p"}`, want: `"s p"`},
+		{doc: `{"inputSchema": 12 }`, want: `12`},
+		{doc: `{"name": "inputSchema"}`, err: "no top-level"},
+		{doc: `{"inputSchemas": {}}`, err: "no top-level"},
+	} {
+		got, err := topLevelValue([]byte(tc.doc), "inputSchema")
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: got %q, %v; want error %q", tc.doc, got, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || string(got) != tc.want {
+			t.Errorf("%s: got %q, %v; want %q", tc.doc, got, err, tc.want)
+		}
+	}
+}

@@ -173,23 +173,80 @@ func SnapshotPath(name string) string { return path.Join("toolsnaps", name+".jso
 
 // InputSchema returns the compact input schema of a tool from its snapshot.
 // Building schemas by reflection at startup for every tool would cost most of
-// the start-up budget; the snapshot test keeps the files exact.
+// the start-up budget, and so would decoding the snapshots with
+// encoding/json: the value is cut out of the file and its whitespace
+// dropped in one pass. The snapshot test keeps the files exact and valid;
+// the SDK parses each schema again when the tool is registered.
 func InputSchema(name string) ([]byte, error) {
 	b, err := snapshots.ReadFile(SnapshotPath(name))
 	if err != nil {
 		return nil, err
 	}
-	var snap struct {
-		InputSchema json.RawMessage `json:"inputSchema"`
-	}
-	if err := json.Unmarshal(b, &snap); err != nil {
+	v, err := topLevelValue(b, "inputSchema")
+	if err != nil {
 		return nil, fmt.Errorf("snapshot of %s: %w", name, err)
 	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, snap.InputSchema); err != nil {
-		return nil, err
+	return v, nil
+}
+
+// topLevelValue returns, without whitespace, the value of key in the JSON
+// object doc (which must be valid JSON).
+func topLevelValue(doc []byte, key string) ([]byte, error) {
+	var (
+		depth    int
+		inString bool
+		escaped  bool
+		strStart int  // where the string being scanned began (its quote)
+		afterKey bool // the last string at depth 1 was key, and ':' follows
+		out      []byte
+		capture  bool
+		valDepth int
+	)
+	for i, c := range doc {
+		if inString {
+			if capture {
+				out = append(out, c)
+			}
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+				if depth == 1 && !capture && string(doc[strStart+1:i]) == key {
+					afterKey = true
+				}
+			}
+			continue
+		}
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case ':':
+			if afterKey && depth == 1 {
+				capture, valDepth, afterKey = true, depth, false
+				continue
+			}
+		case ',', '}', ']':
+			if capture && depth == valDepth {
+				return out, nil
+			}
+		}
+		afterKey = afterKey && c == ':'
+		switch c {
+		case '"':
+			inString, strStart = true, i
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		}
+		if capture {
+			out = append(out, c)
+		}
 	}
-	return buf.Bytes(), nil
+	return nil, fmt.Errorf("no top-level %q value", key)
 }
 
 // dropNull removes the "null" alternatives reflection adds for pointers,

@@ -3,8 +3,10 @@ package sqlite
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -154,4 +156,80 @@ func TestApplyTwice(t *testing.T) {
 	if len(rows) != 1 || rows[0].Outcome != store.OutcomeError {
 		t.Fatalf("rows %+v", rows)
 	}
+}
+
+// TestApplyWholeRow checks that a call whose start and finish are copied in
+// one batch (one statement) gives the row they give in separate batches, and
+// that a start already copied still gets its finish.
+func TestApplyWholeRow(t *testing.T) {
+	ctx := context.Background()
+	started := time.UnixMicro(1_700_000_000_000_000)
+	call := &store.Call{Started: started, SessionID: "ses_1", Principal: "p", Client: "c", Transport: "http", Tool: "stripe_capture_payment",
+		Arguments: `{"paymentIntentId":"pi_1"}`, Amount: 100, Currency: "usd", IdempotencyKey: "k0"}
+	res := &store.Result{Finished: started.Add(time.Second), Outcome: store.OutcomeOK, Message: "m", Amount: 7500, Currency: "eur",
+		RequestIDs: []string{"req_1", "req_2"}, IdempotencyKey: "k1", Replayed: true, Duration: 1500 * time.Microsecond}
+	rowsAfter := func(batches ...[]entry) []store.Call {
+		d := mustOpen(t, t.TempDir())
+		defer d.Close()
+		for _, b := range batches {
+			if err := d.apply(ctx, b); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rows, err := d.Calls(ctx, store.Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows
+	}
+	start := entry{Op: "start", ID: 9, Call: call}
+	finish := entry{Op: "finish", ID: 9, Result: res}
+	split := rowsAfter([]entry{start}, []entry{finish})
+	if len(split) != 1 || split[0].Outcome != store.OutcomeOK || split[0].Amount != 7500 || !split[0].Replayed {
+		t.Fatalf("split batches: %+v", split)
+	}
+	for name, batches := range map[string][][]entry{
+		"one batch":               {{start, finish}},
+		"start copied, then both": {{start}, {start, finish}},
+		"one batch twice":         {{start, finish}, {start, finish}},
+		"finish, then start":      {{start, finish}, {start}},
+	} {
+		got := rowsAfter(batches...)
+		if len(got) != 1 || !reflect.DeepEqual(got[0], split[0]) {
+			t.Errorf("%s:\n got %+v\nwant %+v", name, got, split[0])
+		}
+	}
+}
+
+// BenchmarkApply measures copying journalled calls into the database, per
+// call (a start and a finish in the same batch, as a busy server's batches
+// mostly hold).
+func BenchmarkApply(b *testing.B) {
+	for _, calls := range []int{16, 64, 256} {
+		b.Run(fmt.Sprintf("batch=%d", calls), func(b *testing.B) { benchmarkApply(b, calls) })
+	}
+}
+
+func benchmarkApply(b *testing.B, calls int) {
+	d, err := OpenFile(context.Background(), filepath.Join(b.TempDir(), "audit.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	var id int64
+	b.ReportAllocs()
+	for b.Loop() {
+		batch := make([]entry, 0, 2*calls)
+		for range calls {
+			id++
+			batch = append(batch, entry{Op: "start", ID: id, Call: &store.Call{Started: time.Now(), SessionID: "ses_1", Principal: "p", Transport: "http", Tool: "stripe_get_customer", Arguments: `{"customerId":"cus_123"}`}})
+		}
+		for i := range calls {
+			batch = append(batch, entry{Op: "finish", ID: id - int64(calls) + 1 + int64(i), Result: &store.Result{Finished: time.Now(), Outcome: store.OutcomeOK, RequestIDs: []string{"req_1"}, Duration: time.Millisecond}})
+		}
+		if err := d.apply(context.Background(), batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*calls), "ns/call")
 }

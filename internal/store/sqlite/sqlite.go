@@ -26,7 +26,7 @@ const FileName = "stripe-mcp.db"
 type DB struct {
 	db *sql.DB
 	// The statements that record calls, parsed once.
-	startCall, finishCall *sql.Stmt
+	startCall, finishCall, wholeCall *sql.Stmt
 	// journal makes call rows durable cheaply and batches them into the
 	// database; nil where files cannot be locked (rows go straight in).
 	journal *journal
@@ -101,7 +101,9 @@ func OpenFile(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
 	if d.startCall, err = db.PrepareContext(ctx, startCallSQL); err == nil {
-		d.finishCall, err = db.PrepareContext(ctx, finishCallSQL)
+		if d.finishCall, err = db.PrepareContext(ctx, finishCallSQL); err == nil {
+			d.wholeCall, err = db.PrepareContext(ctx, wholeCallSQL)
+		}
 	}
 	if err != nil {
 		db.Close()
@@ -244,20 +246,39 @@ func (d *DB) Close() error {
 
 // apply copies journalled entries into the database, in one transaction.
 // Applying an entry twice changes nothing (a journal may be copied again if
-// a process died between the copy and removing the file).
+// a process died between the copy and removing the file). A call whose start
+// and finish are both in the batch is written as one complete row.
 func (d *DB) apply(ctx context.Context, batch []entry) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	start, finish := tx.StmtContext(ctx, d.startCall), tx.StmtContext(ctx, d.finishCall)
+	finished := make(map[int64]*store.Result, len(batch)/2)
+	for _, e := range batch {
+		if e.Op == "finish" && e.Result != nil {
+			finished[e.ID] = e.Result
+		}
+	}
+	var start, finish, whole *sql.Stmt
+	stmt := func(s **sql.Stmt, prepared *sql.Stmt) *sql.Stmt {
+		if *s == nil {
+			*s = tx.StmtContext(ctx, prepared)
+		}
+		return *s
+	}
+	written := make(map[int64]bool, len(finished))
 	for _, e := range batch {
 		switch {
 		case e.Op == "start" && e.Call != nil:
-			_, err = start.ExecContext(ctx, startArgs(e.ID, e.Call)...)
-		case e.Op == "finish" && e.Result != nil:
-			_, err = finish.ExecContext(ctx, finishArgs(e.ID, *e.Result)...)
+			if r := finished[e.ID]; r != nil {
+				_, err = stmt(&whole, d.wholeCall).ExecContext(ctx, wholeArgs(e.ID, e.Call, *r)...)
+				written[e.ID] = true
+			} else {
+				_, err = stmt(&start, d.startCall).ExecContext(ctx, startArgs(e.ID, e.Call)...)
+			}
+		case e.Op == "finish" && e.Result != nil && !written[e.ID]:
+			_, err = stmt(&finish, d.finishCall).ExecContext(ctx, finishArgs(e.ID, *e.Result)...)
 		}
 		if err != nil {
 			return fmt.Errorf("audit: writing the journal to the database: %w", err)
@@ -279,11 +300,27 @@ const (
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	finishCallSQL = `UPDATE audit SET finished_us = ?, outcome = ?, message = ?, amount = ?, currency = ?,
 		request_ids = ?, idempotency_key = ?, replayed = ?, duration_us = ? WHERE id = ?`
+	// wholeCallSQL writes a call's start and finish at once; a row already
+	// there (its start copied earlier) gets the finish, as finishCallSQL.
+	wholeCallSQL = `INSERT INTO audit
+		(id, started_us, session_id, principal, client, transport, tool, arguments,
+		 finished_us, outcome, message, amount, currency, request_ids, idempotency_key, replayed, duration_us)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET finished_us = excluded.finished_us, outcome = excluded.outcome,
+		message = excluded.message, amount = excluded.amount, currency = excluded.currency,
+		request_ids = excluded.request_ids, idempotency_key = excluded.idempotency_key,
+		replayed = excluded.replayed, duration_us = excluded.duration_us`
 )
 
 func startArgs(id int64, c *store.Call) []any {
 	return []any{id, micros(c.Started), c.SessionID, c.Principal, c.Client, c.Transport, c.Tool, c.Arguments,
 		store.OutcomePending, c.Amount, c.Currency, strings.Join(c.RequestIDs, ","), c.IdempotencyKey}
+}
+
+func wholeArgs(id int64, c *store.Call, r store.Result) []any {
+	return []any{id, micros(c.Started), c.SessionID, c.Principal, c.Client, c.Transport, c.Tool, c.Arguments,
+		micros(r.Finished), r.Outcome, r.Message, r.Amount, r.Currency, strings.Join(r.RequestIDs, ","),
+		r.IdempotencyKey, r.Replayed, r.Duration.Microseconds()}
 }
 
 func finishArgs(id int64, r store.Result) []any {

@@ -19,20 +19,14 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/stripe-mcp/stripe-mcp/internal/stripefake"
 )
 
-const customerJSON = `{"id":"cus_NffrFeUfNV2Hib","object":"customer","address":null,"balance":0,"created":1680893993,"currency":null,"default_source":null,"delinquent":false,"description":null,"email":"jennyrosen@example.com","invoice_prefix":"0759376C","invoice_settings":{"custom_fields":null,"default_payment_method":null,"footer":null,"rendering_options":null},"livemode":false,"metadata":{},"name":"Jenny Rosen","next_invoice_sequence":1,"phone":null,"preferred_locales":[],"shipping":null,"tax_exempt":"none","test_clock":null}`
-
-// runFake serves a fast Stripe stand-in: every request gets the customer at
-// once, so that the server is what a load test measures.
+// runFake serves the fast Stripe stand-in over loopback HTTP.
 func runFake() {
 	out := reserveStdout()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Request-Id", "req_fast")
-		w.Write([]byte(customerJSON))
-	}))
+	srv := httptest.NewServer(stripefake.Handler())
 	fmt.Fprintln(out, srv.URL)
 	io.Copy(io.Discard, os.Stdin)
 	srv.Close()
@@ -69,10 +63,18 @@ func freePort() string {
 const benchToken = "bench-token-0123456789abcdef"
 
 // runHTTPBench measures calls per second and latency over /mcp and /ws at
-// several concurrencies, and the memory an idle session costs.
-func runHTTPBench(r *report, bin string, duration time.Duration, extraEnv []string) {
-	fakeURL, stopFake := startChild("-serve-fake")
-	defer stopFake()
+// several concurrencies, and the memory an idle session costs. With
+// inProcess, bin answers Stripe requests itself (a -tags benchfake build);
+// otherwise a fake in a process of its own does, over loopback HTTP.
+func runHTTPBench(r *report, bin string, duration time.Duration, extraEnv []string, inProcess bool) {
+	// A binary that is not a benchfake build sends its Stripe requests to
+	// a port where nothing listens: every call fails and the bench says so.
+	fakeURL, where := "http://127.0.0.1:9", "in the server's process (-tags benchfake)"
+	if !inProcess {
+		url, stopFake := startChild("-serve-fake")
+		defer stopFake()
+		fakeURL, where = url, "in its own process"
+	}
 	addr := freePort()
 	cmd := exec.Command(bin, "http", "--listen", addr)
 	dataDir, _ := os.MkdirTemp("", "bench-http")
@@ -96,7 +98,7 @@ func runHTTPBench(r *report, bin string, duration time.Duration, extraEnv []stri
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 256}}
 
-	r.head("HTTP transports — %s of calls per concurrency, fast Stripe fake in its own process", duration)
+	r.head("HTTP transports — %s of calls per concurrency; fast Stripe fake %s; load from bare HTTP/1.1 and WebSocket clients in this process", duration, where)
 	var at50 float64
 	var p99at50 time.Duration
 	for _, via := range []string{"/mcp", "/ws"} {
@@ -231,11 +233,18 @@ func load(client *http.Client, base, via string, n int, d time.Duration) (float6
 
 const initBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}`
 
-// mcpSession is a bare Streamable HTTP client.
+// mcpSession is a bare Streamable HTTP client. Its calls go over a
+// keep-alive connection of its own, written by hand and read with
+// http.ReadResponse: the load generator shares the machine's cores with the
+// server, so it spends as little of them as it can (net/http's client costs
+// about as much again per call).
 type mcpSession struct {
-	client *http.Client
+	client *http.Client // for the handshake and DELETE
 	base   string
 	id     string
+	conn   net.Conn
+	br     *bufio.Reader
+	buf    []byte
 }
 
 func openSession(client *http.Client, base string) (*mcpSession, error) {
@@ -276,22 +285,45 @@ func toolCall(id int) string {
 }
 
 func (s *mcpSession) call(id int) error {
-	resp, err := s.post(toolCall(id))
+	if s.conn == nil {
+		c, err := net.Dial("tcp", strings.TrimPrefix(s.base, "http://"))
+		if err != nil {
+			return err
+		}
+		s.conn, s.br = c, bufio.NewReader(c)
+	}
+	body := toolCall(id)
+	b := append(s.buf[:0], "POST /mcp HTTP/1.1\r\nHost: "...)
+	b = append(b, strings.TrimPrefix(s.base, "http://")...)
+	b = append(b, "\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nAuthorization: Bearer "+benchToken+"\r\nMCP-Protocol-Version: 2025-06-18\r\nMcp-Session-Id: "...)
+	b = append(b, s.id...)
+	b = append(b, "\r\nContent-Length: "...)
+	b = strconv.AppendInt(b, int64(len(body)), 10)
+	b = append(b, "\r\n\r\n"...)
+	b = append(b, body...)
+	s.buf = b
+	if _, err := s.conn.Write(b); err != nil {
+		return err
+	}
+	resp, err := http.ReadResponse(s.br, nil)
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	data, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte(`"id":`+strconv.Itoa(id)+`,`)) || bytes.Contains(body, []byte(`"isError":true`)) {
-		return fmt.Errorf("status %d: %.200s", resp.StatusCode, body)
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(data, []byte(`"id":`+strconv.Itoa(id)+`,`)) || bytes.Contains(data, []byte(`"isError":true`)) {
+		return fmt.Errorf("status %d: %.200s", resp.StatusCode, data)
 	}
 	return nil
 }
 
 func (s *mcpSession) close() {
+	if s.conn != nil {
+		s.conn.Close()
+	}
 	req, _ := http.NewRequest(http.MethodDelete, s.base+"/mcp", nil)
 	req.Header.Set("Authorization", "Bearer "+benchToken)
 	req.Header.Set("Mcp-Session-Id", s.id)

@@ -43,6 +43,7 @@ func main() {
 	httpMode := flag.Bool("http", false, "measure the HTTP transports (calls/s, latency, idle-session memory) instead")
 	duration := flag.Duration("duration", 3*time.Second, "with -http: how long each load step runs")
 	serverEnv := flag.String("server-env", "", "extra environment for the server, space-separated NAME=VALUE pairs (e.g. GOGC=200)")
+	fake := flag.String("fake", "inprocess", "with -http: where the fast Stripe fake runs: inprocess (in the server, through a binary built with -tags benchfake) or process (a process of its own, over loopback HTTP)")
 	flag.Parse()
 	log.SetFlags(0)
 	if *serveMock {
@@ -66,7 +67,11 @@ func main() {
 		}
 		defer os.RemoveAll(dir)
 		bin = filepath.Join(dir, "stripe-mcp")
-		build := exec.Command("go", "build", "-trimpath", "-o", bin, "./cmd/stripe-mcp")
+		args := []string{"build", "-trimpath", "-o", bin}
+		if *httpMode && *fake == "inprocess" {
+			args = append(args, "-tags", "benchfake")
+		}
+		build := exec.Command("go", append(args, "./cmd/stripe-mcp")...)
 		build.Stderr = os.Stderr
 		if err := build.Run(); err != nil {
 			log.Fatalf("building stripe-mcp: %v", err)
@@ -75,7 +80,10 @@ func main() {
 	if *httpMode {
 		r := &report{w: out}
 		r.head("stripe-mcp bench -http — %s/%s, %d CPU, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), time.Now().UTC().Format(time.RFC3339))
-		runHTTPBench(r, bin, *duration, strings.Fields(*serverEnv))
+		if *fake != "inprocess" && *fake != "process" {
+			log.Fatalf("-fake %q: use inprocess or process", *fake)
+		}
+		runHTTPBench(r, bin, *duration, strings.Fields(*serverEnv), *fake == "inprocess")
 		fmt.Fprintf(out, "\n%d of %d targets met\n", r.met, r.targets)
 		if r.met != r.targets {
 			os.Exit(1)

@@ -158,6 +158,8 @@ func stripeClient(cfg *config.Config, logger *slog.Logger, retries int) (*stripe
 		o.Key = sandbox.Key()
 		o.BaseURL = sandbox.BaseURL
 		o.Transport = sandbox.LazyTransport()
+	} else if t := benchTransport(logger); t != nil {
+		o.Transport = t
 	}
 	return stripeapi.New(o)
 }

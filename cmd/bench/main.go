@@ -37,7 +37,7 @@ const key = "sk_test_0123456789abcdefghijklmnopqrstuv"
 func main() {
 	n := flag.Int("n", 40, "process starts to time")
 	calls := flag.Int("calls", 500, "tool calls to time")
-	binary := flag.String("binary", "", "stripe-mcp binary (default: build one)")
+	binary := flag.String("binary", "", "stripe-mcp binary (default: build one, static, as released)")
 	serveMock := flag.Bool("serve-mock", false, "internal: serve stripe-mock on a loopback port, print its URL, exit when stdin closes")
 	serveFake := flag.Bool("serve-fake", false, "internal: serve a fast Stripe fake likewise")
 	httpMode := flag.Bool("http", false, "measure the HTTP transports (calls/s, latency, idle-session memory) instead")
@@ -71,7 +71,10 @@ func main() {
 		if *httpMode && *fake == "inprocess" {
 			args = append(args, "-tags", "benchfake")
 		}
+		// Static, as released (the Dockerfile and CI build it so): a cgo
+		// build is linked dynamically and pays the loader at every start.
 		build := exec.Command("go", append(args, "./cmd/stripe-mcp")...)
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		build.Stderr = os.Stderr
 		if err := build.Run(); err != nil {
 			log.Fatalf("building stripe-mcp: %v", err)

@@ -32,6 +32,32 @@ func runFake() {
 	srv.Close()
 }
 
+// runFloor serves the baseline of the HTTP figures: a bare net/http handler
+// that answers every POST at once, as an SSE event carrying a result the
+// size of a stripe_get_customer result, with no MCP and no Stripe behind it.
+func runFloor() {
+	out := reserveStdout()
+	result := `{"content":[{"type":"text","text":"` + strings.Repeat("x", 300) + `"}],"structuredContent":{"id":"cus_NffrFeUfNV2Hib","email":"jennyrosen@example.com"}}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("Mcp-Session-Id", "floor")
+		_, rest, ok := bytes.Cut(body, []byte(`"id":`))
+		if !ok {
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
+		end := bytes.IndexAny(rest, ",}")
+		if end < 0 {
+			end = len(rest)
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprintf(w, "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":%s}\n\n", rest[:end], result)
+	}))
+	fmt.Fprintln(out, srv.URL)
+	io.Copy(io.Discard, os.Stdin)
+	srv.Close()
+}
+
 func startChild(flag string) (string, func()) {
 	self, err := os.Executable()
 	if err != nil {
@@ -116,6 +142,12 @@ func runHTTPBench(r *report, bin string, duration time.Duration, extraEnv []stri
 			}
 		}
 	}
+	// Baseline: the same load against a bare handler, for what this
+	// machine's two cores allow HTTP round trips at all in this run.
+	floorURL, stopFloor := startChild("-serve-floor")
+	floorRate, floorLat := load(client, floorURL, "/mcp", 50, duration)
+	stopFloor()
+	r.line("  baseline: bare net/http handler, 50 sessions", "%7.0f calls/s   p50 %6.2f ms   p99 %6.2f ms; /mcp reaches %.0f%% of its rate", floorRate, ms(pct(floorLat, 50)), ms(pct(floorLat, 99)), 100*at50/floorRate)
 	r.target("≥ 5,000 calls/s at 50 sessions over /mcp", at50 >= 5000)
 	r.target("p99 ≤ 20 ms at 50 sessions over /mcp", p99at50 <= 20*time.Millisecond)
 

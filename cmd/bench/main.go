@@ -40,6 +40,7 @@ func main() {
 	binary := flag.String("binary", "", "stripe-mcp binary (default: build one, static, as released)")
 	serveMock := flag.Bool("serve-mock", false, "internal: serve stripe-mock on a loopback port, print its URL, exit when stdin closes")
 	serveFake := flag.Bool("serve-fake", false, "internal: serve a fast Stripe fake likewise")
+	serveFloor := flag.Bool("serve-floor", false, "internal: serve the bare HTTP handler the -http figures are compared with, likewise")
 	httpMode := flag.Bool("http", false, "measure the HTTP transports (calls/s, latency, idle-session memory) instead")
 	duration := flag.Duration("duration", 3*time.Second, "with -http: how long each load step runs")
 	serverEnv := flag.String("server-env", "", "extra environment for the server, space-separated NAME=VALUE pairs (e.g. GOGC=200)")
@@ -52,6 +53,10 @@ func main() {
 	}
 	if *serveFake {
 		runFake()
+		return
+	}
+	if *serveFloor {
+		runFloor()
 		return
 	}
 

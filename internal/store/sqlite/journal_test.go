@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -203,14 +204,16 @@ func TestApplyWholeRow(t *testing.T) {
 
 // BenchmarkApply measures copying journalled calls into the database, per
 // call (a start and a finish in the same batch, as a busy server's batches
-// mostly hold).
+// mostly hold), with ids as newID hands them out and, as the baseline, with
+// the random ids earlier versions used (each insert lands on another page).
 func BenchmarkApply(b *testing.B) {
 	for _, calls := range []int{16, 64, 256} {
-		b.Run(fmt.Sprintf("batch=%d", calls), func(b *testing.B) { benchmarkApply(b, calls) })
+		b.Run(fmt.Sprintf("batch=%d", calls), func(b *testing.B) { benchmarkApply(b, calls, false) })
 	}
+	b.Run("batch=64/random-ids", func(b *testing.B) { benchmarkApply(b, 64, true) })
 }
 
-func benchmarkApply(b *testing.B, calls int) {
+func benchmarkApply(b *testing.B, calls int, random bool) {
 	d, err := OpenFile(context.Background(), filepath.Join(b.TempDir(), "audit.db"))
 	if err != nil {
 		b.Fatal(err)
@@ -222,10 +225,13 @@ func benchmarkApply(b *testing.B, calls int) {
 		batch := make([]entry, 0, 2*calls)
 		for range calls {
 			id++
+			if random {
+				id = mrand.Int64N(1<<62) + 1
+			}
 			batch = append(batch, entry{Op: "start", ID: id, Call: &store.Call{Started: time.Now(), SessionID: "ses_1", Principal: "p", Transport: "http", Tool: "stripe_get_customer", Arguments: `{"customerId":"cus_123"}`}})
 		}
 		for i := range calls {
-			batch = append(batch, entry{Op: "finish", ID: id - int64(calls) + 1 + int64(i), Result: &store.Result{Finished: time.Now(), Outcome: store.OutcomeOK, RequestIDs: []string{"req_1"}, Duration: time.Millisecond}})
+			batch = append(batch, entry{Op: "finish", ID: batch[i].ID, Result: &store.Result{Finished: time.Now(), Outcome: store.OutcomeOK, RequestIDs: []string{"req_1"}, Duration: time.Millisecond}})
 		}
 		if err := d.apply(context.Background(), batch); err != nil {
 			b.Fatal(err)

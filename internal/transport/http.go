@@ -107,7 +107,7 @@ func NewHTTPHandler(c HTTPConfig) (http.Handler, error) {
 	}
 	if !c.Stateless {
 		// Clients that lose a stream resume it with Last-Event-ID.
-		streamOpts.EventStore = mcp.NewMemoryEventStore(nil)
+		streamOpts.EventStore = NewEventStore(0)
 	}
 	streamable := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return c.Servers.Streamable }, streamOpts)
 	sse := mcp.NewSSEHandler(func(*http.Request) *mcp.Server { return c.Servers.SSE }, &mcp.SSEOptions{

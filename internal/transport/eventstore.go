@@ -71,26 +71,29 @@ func NewEventStore(maxBytes int) *EventStore {
 func (s *EventStore) Open(_ context.Context, sessionID, streamID string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	streams := s.sessions[sessionID]
-	if streams == nil {
-		streams = map[string]*streamLog{}
-		s.sessions[sessionID] = streams
-	}
+	streams := s.streamsOf(sessionID)
 	if streams[streamID] == nil {
 		streams[streamID] = &streamLog{}
 	}
 	return nil
 }
 
-// Append implements mcp.EventStore.
-func (s *EventStore) Append(_ context.Context, sessionID, streamID string, data []byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// streamsOf returns the streams of a session, adding the session if it is
+// new. s.mu must be held.
+func (s *EventStore) streamsOf(sessionID string) map[string]*streamLog {
 	streams := s.sessions[sessionID]
 	if streams == nil {
 		streams = map[string]*streamLog{}
 		s.sessions[sessionID] = streams
 	}
+	return streams
+}
+
+// Append implements mcp.EventStore.
+func (s *EventStore) Append(_ context.Context, sessionID, streamID string, data []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	streams := s.streamsOf(sessionID)
 	log := streams[streamID]
 	if log == nil {
 		// Opened, then forgotten when its events aged out: its indexes

@@ -46,6 +46,13 @@ type journal struct {
 	dir   string
 	apply func(ctx context.Context, batch []entry) error
 
+	// fileMu is held shared while a row is appended to the file and queued,
+	// and exclusively to swap, truncate or close the file: then no append
+	// is half done, and every line in the file is queued or in the
+	// database. mu guards the fields below for short moments only (never
+	// across a write), so concurrent calls do not queue behind each
+	// other's writes.
+	fileMu   sync.RWMutex
 	mu       sync.Mutex
 	f        *os.File
 	size     int64
@@ -92,15 +99,21 @@ func (j *journal) add(e entry) error {
 		return fmt.Errorf("audit journal: %w", err)
 	}
 	line = append(line, '\n')
+	j.fileMu.RLock()
+	defer j.fileMu.RUnlock()
 	j.mu.Lock()
-	if j.closed {
-		j.mu.Unlock()
+	closed, f := j.closed, j.f
+	j.mu.Unlock()
+	if closed {
 		return fmt.Errorf("audit journal: the store is closed")
 	}
-	if _, err := j.f.Write(line); err != nil {
-		j.mu.Unlock()
+	// One write of a whole line to a file opened with O_APPEND: lines
+	// written at the same time do not interleave.
+	if _, err := f.Write(line); err != nil {
 		return fmt.Errorf("audit journal: %w", err)
 	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	j.size += int64(len(line))
 	j.pending = append(j.pending, e)
 	switch e.Op {
@@ -115,7 +128,6 @@ func (j *journal) add(e entry) error {
 		default:
 		}
 	}
-	j.mu.Unlock()
 	return nil
 }
 
@@ -163,16 +175,20 @@ func (j *journal) flusher() {
 func (j *journal) flush(ctx context.Context) error {
 	j.flushMu.Lock()
 	defer j.flushMu.Unlock()
+	j.fileMu.Lock()
 	j.mu.Lock()
 	batch := j.pending
 	j.pending = nil
 	if j.size > maxJournal && !j.closed {
+		// Every line of the file is in batch: once it is in the database
+		// the file can go.
 		if f, err := createJournal(j.dir); err == nil {
 			j.retiring = append(j.retiring, j.f)
 			j.f, j.size = f, 0
 		}
 	}
 	j.mu.Unlock()
+	j.fileMu.Unlock()
 	if len(batch) == 0 {
 		return nil
 	}
@@ -182,6 +198,8 @@ func (j *journal) flush(ctx context.Context) error {
 		j.mu.Unlock()
 		return err
 	}
+	j.fileMu.Lock()
+	defer j.fileMu.Unlock()
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for _, f := range j.retiring {
@@ -199,14 +217,17 @@ func (j *journal) flush(ctx context.Context) error {
 
 // close flushes what is left and removes the journal.
 func (j *journal) close() error {
+	j.fileMu.Lock() // no append half done: each is queued, or will see closed
 	j.mu.Lock()
 	if j.closed {
 		j.mu.Unlock()
+		j.fileMu.Unlock()
 		return nil
 	}
 	j.closed = true
 	close(j.wake)
 	j.mu.Unlock()
+	j.fileMu.Unlock()
 	<-j.done
 	err := j.flush(context.Background())
 	j.mu.Lock()

@@ -29,9 +29,11 @@ const (
 	flushDelay = 20 * time.Millisecond
 	// flushRows flushes at once when this many rows are waiting.
 	flushRows = 256
-	// maxJournal rotates the journal file when it grows past this size
-	// (it is truncated whenever all of it is in the database).
+	// maxJournal rotates the journal file when it grows past this size.
 	maxJournal = 4 << 20
+	// truncateAt empties the journal file once all of it is in the
+	// database and it has grown past this size.
+	truncateAt = 256 << 10
 )
 
 // entry is one journal line: a call started or finished.
@@ -175,20 +177,28 @@ func (j *journal) flusher() {
 func (j *journal) flush(ctx context.Context) error {
 	j.flushMu.Lock()
 	defer j.flushMu.Unlock()
-	j.fileMu.Lock()
+	j.mu.Lock()
+	rotate := j.size > maxJournal && !j.closed
+	j.mu.Unlock()
+	if rotate {
+		// Swapping the file waits for appends in progress, so that every
+		// line of the old file is in this batch: once it is in the
+		// database the old file can go.
+		j.fileMu.Lock()
+	}
 	j.mu.Lock()
 	batch := j.pending
 	j.pending = nil
-	if j.size > maxJournal && !j.closed {
-		// Every line of the file is in batch: once it is in the database
-		// the file can go.
+	if rotate {
 		if f, err := createJournal(j.dir); err == nil {
 			j.retiring = append(j.retiring, j.f)
 			j.f, j.size = f, 0
 		}
 	}
 	j.mu.Unlock()
-	j.fileMu.Unlock()
+	if rotate {
+		j.fileMu.Unlock()
+	}
 	if len(batch) == 0 {
 		return nil
 	}
@@ -198,19 +208,27 @@ func (j *journal) flush(ctx context.Context) error {
 		j.mu.Unlock()
 		return err
 	}
-	j.fileMu.Lock()
-	defer j.fileMu.Unlock()
 	j.mu.Lock()
-	defer j.mu.Unlock()
-	for _, f := range j.retiring {
-		removeJournal(f)
-	}
+	retired := j.retiring
 	j.retiring = nil
-	if len(j.pending) == 0 && j.size > 0 {
-		// Everything in the file is in the database now.
-		if err := j.f.Truncate(0); err == nil {
-			j.size = 0
+	truncate := len(j.pending) == 0 && j.size > truncateAt
+	j.mu.Unlock()
+	for _, f := range retired {
+		removeJournal(f) // no longer written to
+	}
+	if truncate {
+		// Truncating waits for appends in progress (a line half appended
+		// would be cut), so it is done only once the file has grown.
+		j.fileMu.Lock()
+		j.mu.Lock()
+		if len(j.pending) == 0 && j.size > 0 {
+			// Everything in the file is in the database now.
+			if err := j.f.Truncate(0); err == nil {
+				j.size = 0
+			}
 		}
+		j.mu.Unlock()
+		j.fileMu.Unlock()
 	}
 	return nil
 }

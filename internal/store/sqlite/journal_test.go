@@ -134,7 +134,9 @@ func TestJournalStaysSmall(t *testing.T) {
 	if len(names) != 1 {
 		t.Fatalf("journals: %v", names)
 	}
-	if fi, err := os.Stat(names[0]); err != nil || fi.Size() != 0 {
+	// 12 MB went through it; once all is in the database it is emptied
+	// whenever it is past truncateAt.
+	if fi, err := os.Stat(names[0]); err != nil || fi.Size() > truncateAt {
 		t.Fatalf("journal after everything was flushed: %v %v", fi.Size(), err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/stripe-mcp/stripe-mcp/internal/money"
 )
@@ -41,8 +42,10 @@ var files embed.FS
 // fragments are the texts of one .md file, by name.
 type fragments map[string]string
 
-// texts are the fragments of every .md file, by file name without ".md".
-var texts = mustLoad(files)
+// texts are the fragments of every .md file, by file name without ".md",
+// read when a prompt is first rendered rather than at every start (the
+// golden tests render each file, so a malformed one fails them).
+var texts = sync.OnceValue(func() map[string]fragments { return mustLoad(files) })
 
 func mustLoad(fsys fs.FS) map[string]fragments {
 	names, err := fs.Glob(fsys, "*.md")
@@ -162,7 +165,7 @@ type writer struct {
 }
 
 func newWriter(name string, declared []string, available func(string) bool) *writer {
-	w := &writer{name: name, frags: texts[name], declared: declared, available: available, seen: map[string]bool{}}
+	w := &writer{name: name, frags: texts()[name], declared: declared, available: available, seen: map[string]bool{}}
 	if w.frags == nil {
 		w.fail(fmt.Errorf("no file %s.md", name))
 	}
@@ -247,10 +250,10 @@ func (w *writer) step(name string, p parts) {
 // order.
 func (w *writer) rules(names ...string) {
 	w.b.WriteString("\n\n")
-	w.b.WriteString(texts["rules"]["heading"])
+	w.b.WriteString(texts()["rules"]["heading"])
 	w.seen["rules/heading"] = true
 	for _, name := range names {
-		text, ok := texts["rules"][name]
+		text, ok := texts()["rules"][name]
 		if !ok {
 			w.fail(fmt.Errorf("rules.md has no fragment %s", name))
 		}

@@ -97,8 +97,8 @@ func TestEveryFragmentIsWritten(t *testing.T) {
 			}
 		}
 	}
-	for _, file := range slices.Sorted(maps.Keys(texts)) {
-		for _, name := range slices.Sorted(maps.Keys(texts[file])) {
+	for _, file := range slices.Sorted(maps.Keys(texts())) {
+		for _, name := range slices.Sorted(maps.Keys(texts()[file])) {
 			if !seen[file+"/"+name] {
 				t.Errorf("%s.md: fragment %s is never written", file, name)
 			}

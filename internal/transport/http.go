@@ -273,6 +273,7 @@ func (h *httpHandler) sessions() int {
 
 func (h *httpHandler) healthz(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
 		httpError(w, http.StatusMethodNotAllowed, "use GET")
 		return
 	}

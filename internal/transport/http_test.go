@@ -608,6 +608,9 @@ func TestAuth(t *testing.T) {
 		if r := ts.hit(t, "GET /healthz", probe{}); r.status != 200 || !strings.Contains(r.body, `"status":"ok"`) {
 			t.Errorf("healthz: %d %s", r.status, r.body)
 		}
+		if r := ts.hit(t, "POST /healthz", probe{}); r.status != http.StatusMethodNotAllowed || r.header.Get("Allow") != "GET, HEAD" {
+			t.Errorf("POST /healthz: %d, Allow %q", r.status, r.header.Get("Allow"))
+		}
 	})
 	t.Run("webhook needs no token", func(t *testing.T) {
 		r := ts.hit(t, "POST /webhooks/stripe", probe{})

@@ -31,6 +31,10 @@ type DB struct {
 	// database; nil where files cannot be locked (rows go straight in).
 	journal *journal
 
+	// stopPrune ends the pruning of old events (Open starts it); pruned is
+	// closed once it has stopped.
+	stopPrune, pruned chan struct{}
+
 	// Audit row ids: [nextID, endID) is the block this process took.
 	idMu          sync.Mutex
 	nextID, endID int64
@@ -69,6 +73,14 @@ func Open(ctx context.Context, dir string) (*DB, error) {
 			}
 		}
 	}
+	// Old events go now, before anything is added; then every few hours
+	// while the server runs. A failure only leaves them for the next pass.
+	d.pruneEvents(ctx, time.Now().Add(-eventRetention))
+	d.stopPrune, d.pruned = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(d.pruned)
+		d.pruneLoop(d.stopPrune)
+	}()
 	return d, nil
 }
 
@@ -196,6 +208,9 @@ var migrations = []string{
 	// the random ids earlier versions used.
 	`CREATE TABLE audit_ids (next_id INTEGER NOT NULL);
 	INSERT INTO audit_ids (next_id) SELECT COALESCE(MAX(id), 0) + 1 FROM audit;`,
+	// Received events are pruned by age (retention.go).
+	`CREATE INDEX event_objects_by_time ON event_objects (created_us);
+	CREATE INDEX object_views_by_time ON object_views (updated_us);`,
 }
 
 // migrateRetrying migrates, waiting out other processes that open the same
@@ -245,6 +260,11 @@ func (d *DB) migrate(ctx context.Context) error {
 
 // Close writes out the journal and closes the database.
 func (d *DB) Close() error {
+	if d.stopPrune != nil {
+		close(d.stopPrune)
+		<-d.pruned
+		d.stopPrune = nil
+	}
 	var err error
 	if d.journal != nil {
 		err = d.journal.close()

@@ -12,10 +12,12 @@ import (
 
 // EventStore keeps the SSE events of Streamable HTTP sessions, so that a
 // client that lost a stream can resume it with Last-Event-ID. It holds at
-// most MaxBytes, counting eventOverhead per event on top of its data (the
+// most maxBytes, counting eventOverhead per event on top of its data (the
 // empty priming events are bounded too); when it is full the oldest events
-// go first, each in constant time, and a stream whose events have all gone
-// is forgotten.
+// go first, each in constant time. A stream whose events have all gone is
+// remembered (where its indexes stand, so that it can go on) until
+// maxEmpty streams have emptied after it; a session's standalone stream
+// ("") is remembered as long as the session.
 //
 // The SDK's MemoryEventStore keeps an entry for every stream until its
 // session closes, and scans all of them whenever it is full. With a stream
@@ -32,6 +34,11 @@ type EventStore struct {
 	// first from head.
 	queue []queued
 	head  int
+	// empties are the streams emptied by purging, oldest first from
+	// emptyHead; beyond maxEmpty the oldest are forgotten.
+	empties   []queued
+	emptyHead int
+	maxEmpty  int
 }
 
 // streamLog is what is kept of one stream.
@@ -53,6 +60,8 @@ const (
 	DefaultEventBytes = 10 << 20
 	// eventOverhead is what an event is counted for beyond its data.
 	eventOverhead = 64
+	// defaultMaxEmpty is how many emptied streams are remembered.
+	defaultMaxEmpty = 10000
 )
 
 var _ mcp.EventStore = (*EventStore)(nil)
@@ -63,7 +72,7 @@ func NewEventStore(maxBytes int) *EventStore {
 	if maxBytes <= 0 {
 		maxBytes = DefaultEventBytes
 	}
-	return &EventStore{maxBytes: maxBytes, sessions: map[string]map[string]*streamLog{}}
+	return &EventStore{maxBytes: maxBytes, maxEmpty: defaultMaxEmpty, sessions: map[string]map[string]*streamLog{}}
 }
 
 // Open implements mcp.EventStore: the SDK opens a stream before it appends
@@ -96,8 +105,8 @@ func (s *EventStore) Append(_ context.Context, sessionID, streamID string, data 
 	streams := s.streamsOf(sessionID)
 	log := streams[streamID]
 	if log == nil {
-		// Opened, then forgotten when its events aged out: its indexes
-		// are no longer known.
+		// Opened, then forgotten long after its events aged out: its
+		// indexes are no longer known.
 		log = &streamLog{lost: true}
 		streams[streamID] = log
 	}
@@ -128,9 +137,23 @@ func (s *EventStore) purge() {
 		log.first++
 		s.nBytes -= q.cost
 		s.live--
-		if len(log.data) == 0 {
-			delete(streams, q.stream)
+		if len(log.data) == 0 && q.stream != "" {
+			s.empties = append(s.empties, queued{session: q.session, stream: q.stream})
 		}
+	}
+	for len(s.empties)-s.emptyHead > s.maxEmpty {
+		e := s.empties[s.emptyHead]
+		s.empties[s.emptyHead] = queued{}
+		s.emptyHead++
+		// Still empty (it may have had events since, and emptied again:
+		// then it is further back in the queue too).
+		if log := s.sessions[e.session][e.stream]; log != nil && len(log.data) == 0 {
+			delete(s.sessions[e.session], e.stream)
+		}
+	}
+	if s.emptyHead > 0 && s.emptyHead >= len(s.empties)-s.emptyHead {
+		s.empties = slices.Delete(s.empties, 0, s.emptyHead)
+		s.emptyHead = 0
 	}
 	if pending := len(s.queue) - s.head; (s.head > 0 && s.head >= pending) || pending > 2*s.live+1024 {
 		kept := s.queue[:0]

@@ -54,12 +54,13 @@ func TestEventStoreReplays(t *testing.T) {
 	}
 }
 
-// A full store drops the oldest events first, forgets streams left empty,
-// and refuses to replay across what it dropped.
+// A full store drops the oldest events first, refuses to replay across
+// what it dropped, and forgets the streams left empty longest ago.
 func TestEventStorePurgesOldestFirst(t *testing.T) {
 	ctx := context.Background()
 	const data = 36 // + eventOverhead = 100 bytes an event
 	s := NewEventStore(500)
+	s.maxEmpty = 1
 	ev := func(name string) []byte { return []byte(name + strings.Repeat(".", data-len(name))) }
 	for i := range 3 {
 		s.Open(ctx, "ses", fmt.Sprint("post", i))
@@ -78,10 +79,13 @@ func TestEventStorePurgesOldestFirst(t *testing.T) {
 	if _, err := after(t, s, "ses", "post0", -1); !errors.Is(err, mcp.ErrEventsPurged) {
 		t.Errorf("purged stream: %v", err)
 	}
-	if s.sessions["ses"]["post0"] != nil {
-		t.Error("an emptied stream is still kept")
+	if got, err := after(t, s, "ses", "post0", 0); err != nil || len(got) != 0 {
+		t.Errorf("emptied stream after its last event: %q, %v", got, err)
 	}
-	s.Append(ctx, "ses", "get", ev("g3")) // post1 goes
+	s.Append(ctx, "ses", "get", ev("g3")) // post1 goes, and post0 is forgotten
+	if s.sessions["ses"]["post0"] != nil || s.sessions["ses"]["post1"] == nil {
+		t.Errorf("streams kept: %v", s.sessions["ses"])
+	}
 	s.Append(ctx, "ses", "get", ev("g4")) // post2 goes
 	s.Append(ctx, "ses", "get", ev("g5")) // g0 goes
 	if _, err := after(t, s, "ses", "get", -1); !errors.Is(err, mcp.ErrEventsPurged) {
@@ -93,11 +97,47 @@ func TestEventStorePurgesOldestFirst(t *testing.T) {
 	}
 }
 
-// A stream forgotten while still in use is not replayed with indexes that
-// would no longer match.
+// A stream emptied while still in use goes on with the right indexes; one
+// forgotten meanwhile is not replayed with indexes that would not match.
+func TestEventStoreEmptiedStreamGoesOn(t *testing.T) {
+	ctx := context.Background()
+	s := NewEventStore(eventOverhead + 10)
+	s.Open(ctx, "ses", "long")
+	s.Append(ctx, "ses", "long", []byte("0123456789")) // index 0
+	s.Open(ctx, "ses", "other")
+	s.Append(ctx, "ses", "other", []byte("x")) // "long" is emptied
+	s.Append(ctx, "ses", "long", []byte("1"))  // index 1; "other" is emptied
+	if got, err := after(t, s, "ses", "long", 0); err != nil || strings.Join(got, " ") != "1" {
+		t.Errorf("after 0: %q, %v", got, err)
+	}
+	if _, err := after(t, s, "ses", "long", -1); !errors.Is(err, mcp.ErrEventsPurged) {
+		t.Errorf("replay across the dropped event: %v", err)
+	}
+}
+
+// A session's standalone stream ("") is remembered however many streams
+// empty after it.
+func TestEventStoreKeepsStandaloneStream(t *testing.T) {
+	ctx := context.Background()
+	s := NewEventStore(eventOverhead + 10)
+	s.maxEmpty = 0
+	s.Open(ctx, "ses", "")
+	s.Append(ctx, "ses", "", []byte("0123456789"))
+	s.Open(ctx, "ses", "post")
+	s.Append(ctx, "ses", "post", []byte("x")) // "" is emptied
+	s.Append(ctx, "ses", "", []byte("1"))     // "post" is emptied and forgotten
+	if s.sessions["ses"]["post"] != nil {
+		t.Error("an emptied POST stream is kept with maxEmpty 0")
+	}
+	if got, err := after(t, s, "ses", "", 0); err != nil || strings.Join(got, " ") != "1" {
+		t.Errorf("standalone stream after 0: %q, %v", got, err)
+	}
+}
+
 func TestEventStoreLostStream(t *testing.T) {
 	ctx := context.Background()
 	s := NewEventStore(eventOverhead + 10)
+	s.maxEmpty = 0
 	s.Open(ctx, "ses", "long")
 	s.Append(ctx, "ses", "long", []byte("0123456789"))
 	s.Open(ctx, "ses", "other")

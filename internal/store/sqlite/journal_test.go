@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -240,4 +241,48 @@ func benchmarkApply(b *testing.B, calls int, random bool) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*calls), "ns/call")
+}
+
+// Calls recorded from many goroutines while the journal rotates and is
+// truncated all end up complete in the database, and no journal is left.
+func TestJournalConcurrentRotation(t *testing.T) {
+	dir := t.TempDir()
+	d := mustOpen(t, dir)
+	ctx := context.Background()
+	big := `{"description":"` + strings.Repeat("x", 20000) + `"}` // 4 MiB of journal every ~100 calls
+	const workers, calls = 8, 150
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range calls {
+				id, err := d.StartCall(ctx, &store.Call{Tool: "stripe_create_customer", Arguments: big})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if err := d.FinishCall(ctx, id, store.Result{Outcome: store.OutcomeOK}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if names := journals(t, dir); len(names) != 0 {
+		t.Fatalf("journals left: %v", names)
+	}
+	d = mustOpen(t, dir)
+	defer d.Close()
+	rows, err := d.Calls(ctx, store.Query{Limit: 5000})
+	if err != nil || len(rows) != workers*calls {
+		t.Fatalf("%d rows, %v; want %d", len(rows), err, workers*calls)
+	}
+	for _, r := range rows {
+		if r.Outcome != store.OutcomeOK || r.Finished.IsZero() {
+			t.Fatalf("row %+v", r)
+		}
+	}
 }

@@ -144,15 +144,7 @@ func TestUpdateDispute(t *testing.T) {
 				absent: []string{"evidence[shipping_carrier]"}},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			cs, rec := connectStripeMock(t, defaultOptions())
-			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_update_dispute", tt.args))
-			checkWire(t, rec.Requests(), tt.sent)
-			checkDispute(t, out)
-		})
-	}
+	checkCallCases(t, "stripe_update_dispute", tests, checkDispute)
 }
 
 // TestDisputeProjection checks the projection against disputes whose values

@@ -234,10 +234,10 @@ type wireCase = struct {
 	sent wire
 }
 
-// checkListCases calls tool with each case's arguments against stripe-mock,
-// checks the request it sent and the page's shape, and each item of the page
-// with check.
-func checkListCases(t *testing.T, tool string, cases []wireCase, check func(t *testing.T, item map[string]any)) {
+// checkCallCases calls tool with each case's arguments against stripe-mock
+// (no guardrails, so nothing is read first), checks the request it sent, and
+// the result with check.
+func checkCallCases(t *testing.T, tool string, cases []wireCase, check func(t *testing.T, out map[string]any)) {
 	t.Helper()
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
@@ -245,13 +245,22 @@ func checkListCases(t *testing.T, tool string, cases []wireCase, check func(t *t
 			cs, rec := connectStripeMock(t, defaultOptions())
 			out := testutil.Structured(t, testutil.Call(t, cs, tool, tt.args))
 			checkWire(t, rec.Requests(), tt.sent)
-			data := pageOf(t, out)
-			if len(data) == 0 {
-				t.Fatalf("%s returned no items", tool)
-			}
-			for _, item := range data {
-				check(t, item)
-			}
+			check(t, out)
 		})
 	}
+}
+
+// checkListCases is checkCallCases for a list tool: the result is a page
+// with items, each checked with check.
+func checkListCases(t *testing.T, tool string, cases []wireCase, check func(t *testing.T, item map[string]any)) {
+	t.Helper()
+	checkCallCases(t, tool, cases, func(t *testing.T, out map[string]any) {
+		data := pageOf(t, out)
+		if len(data) == 0 {
+			t.Fatalf("%s returned no items", tool)
+		}
+		for _, item := range data {
+			check(t, item)
+		}
+	})
 }

@@ -77,15 +77,7 @@ func TestCreateInvoice(t *testing.T) {
 				header: map[string]string{"Idempotency-Key": "inv-cus_123-march"}},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			cs, rec := connectStripeMock(t, defaultOptions())
-			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_create_invoice", tt.args))
-			checkWire(t, rec.Requests(), tt.sent)
-			checkInvoice(t, out)
-		})
-	}
+	checkCallCases(t, "stripe_create_invoice", tests, checkInvoice)
 }
 
 func TestCreateInvoiceItem(t *testing.T) {
@@ -120,15 +112,7 @@ func TestCreateInvoiceItem(t *testing.T) {
 				header: map[string]string{"Idempotency-Key": "ii-1"}},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			cs, rec := connectStripeMock(t, defaultOptions())
-			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_create_invoice_item", tt.args))
-			checkWire(t, rec.Requests(), tt.sent)
-			checkInvoiceItem(t, out)
-		})
-	}
+	checkCallCases(t, "stripe_create_invoice_item", tests, checkInvoiceItem)
 }
 
 func TestFinalizeInvoice(t *testing.T) {
@@ -144,16 +128,7 @@ func TestFinalizeInvoice(t *testing.T) {
 			sent: wire{method: "POST", path: "/v1/invoices/in_123/finalize", params: map[string]string{"auto_advance": "false"}},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			// Without guardrails nothing is read first.
-			cs, rec := connectStripeMock(t, defaultOptions())
-			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_finalize_invoice", tt.args))
-			checkWire(t, rec.Requests(), tt.sent)
-			checkInvoice(t, out)
-		})
-	}
+	checkCallCases(t, "stripe_finalize_invoice", tests, checkInvoice)
 
 	t.Run("full", func(t *testing.T) {
 		t.Parallel()

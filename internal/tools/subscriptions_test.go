@@ -99,15 +99,7 @@ func TestCreateSubscription(t *testing.T) {
 				header: map[string]string{"Idempotency-Key": "sub-cus_123-pro"}},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			cs, rec := connectStripeMock(t, defaultOptions())
-			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_create_subscription", tt.args))
-			checkWire(t, rec.Requests(), tt.sent)
-			checkSubscription(t, out)
-		})
-	}
+	checkCallCases(t, "stripe_create_subscription", tests, func(t *testing.T, out map[string]any) { checkSubscription(t, out) })
 }
 
 // subscriptionJSON is a dahlia subscription: the period is on its items only.
@@ -373,15 +365,7 @@ func TestCancelSubscription(t *testing.T) {
 				header: map[string]string{"Idempotency-Key": "cancel-1"}},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			cs, rec := connectStripeMock(t, defaultOptions())
-			out := testutil.Structured(t, testutil.Call(t, cs, "stripe_cancel_subscription", tt.args))
-			checkWire(t, rec.Requests(), tt.sent)
-			checkSubscription(t, out)
-		})
-	}
+	checkCallCases(t, "stripe_cancel_subscription", tests, func(t *testing.T, out map[string]any) { checkSubscription(t, out) })
 	t.Run("refused", func(t *testing.T) {
 		t.Parallel()
 		cs, rec := connectStripeMock(t, defaultOptions())

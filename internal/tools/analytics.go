@@ -43,7 +43,7 @@ func analyticsTools() []Definition {
 				Description: "Gross volume, refunds, disputes, fees and net per settlement currency from balance transactions created in [since, until); payouts are reported apart, not in net.",
 				ReadOnly:    true,
 			},
-			schema: func(s *jsonschema.Schema) { periodSchema(s) },
+			schema: periodSchema,
 			run:    revenueSummary,
 		},
 		&tool[paymentFailuresIn]{
@@ -65,7 +65,7 @@ func analyticsTools() []Definition {
 				Description: "MRR per currency over active and past_due subscriptions: Σ unit_amount × quantity per month (day ×365/12, week ×52/12, year ÷12; ÷interval_count), less recurring coupons. Counts by status; new and canceled in [since, until).",
 				ReadOnly:    true,
 			},
-			schema: func(s *jsonschema.Schema) { periodSchema(s) },
+			schema: periodSchema,
 			run:    subscriptionMetrics,
 		},
 		&tool[analyzeFailureIn]{

@@ -3,7 +3,6 @@ package tools
 import (
 	"sort"
 
-	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/stripe/stripe-go/v85"
 )
 
@@ -50,7 +49,7 @@ func balanceTools() []Definition {
 				Description: "List balance transactions (money in and out, with fees and net), newest first.",
 				ReadOnly:    true,
 			},
-			schema: func(s *jsonschema.Schema) { pageSchema(s) },
+			schema: pageSchema,
 			run:    listBalanceTransactions,
 		},
 	}

@@ -58,6 +58,8 @@ func runFloor() {
 	srv.Close()
 }
 
+// startChild runs this program again with flag (a -serve-… mode) and
+// returns the URL it prints and a func that stops it.
 func startChild(flag string) (string, func()) {
 	self, err := os.Executable()
 	if err != nil {

@@ -386,24 +386,7 @@ func (c *rawClient) close() {
 }
 
 // startMock runs this program again as a stripe-mock server.
-func startMock() (string, func()) {
-	self, err := os.Executable()
-	if err != nil {
-		log.Fatal(err)
-	}
-	cmd := exec.Command(self, "-serve-mock")
-	cmd.Stderr = os.Stderr
-	in, _ := cmd.StdinPipe()
-	out, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		log.Fatal(err)
-	}
-	url, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		log.Fatalf("stripe-mock: %v", err)
-	}
-	return strings.TrimSpace(url), func() { in.Close(); cmd.Wait() }
-}
+func startMock() (string, func()) { return startChild("-serve-mock") }
 
 func runMock() {
 	out := reserveStdout()

@@ -23,6 +23,7 @@ import (
 	"github.com/stripe-mcp/stripe-mcp/internal/server"
 	"github.com/stripe-mcp/stripe-mcp/internal/session"
 	"github.com/stripe-mcp/stripe-mcp/internal/store"
+	"github.com/stripe-mcp/stripe-mcp/internal/stripefake"
 	"github.com/stripe-mcp/stripe-mcp/internal/testutil"
 	"github.com/stripe-mcp/stripe-mcp/internal/transport"
 )
@@ -965,11 +966,7 @@ func TestLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("load test")
 	}
-	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Request-Id", "req_load")
-		io.WriteString(w, `{"id":"cus_load0001","object":"customer","email":"load@example.com","name":"Load Test","created":1700000000,"livemode":false,"metadata":{},"balance":0,"currency":"usd","delinquent":false,"invoice_settings":{"default_payment_method":null}}`)
-	}))
+	fast := httptest.NewServer(stripefake.Handler())
 	t.Cleanup(fast.Close)
 	ts := startServer(t, options{stripe: fast.URL, quiet: true})
 	const sessions, calls = 30, 20

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -11,20 +10,14 @@ import (
 
 	"github.com/stripe-mcp/stripe-mcp/internal/server"
 	"github.com/stripe-mcp/stripe-mcp/internal/stripeapi"
+	"github.com/stripe-mcp/stripe-mcp/internal/stripefake"
 	"github.com/stripe-mcp/stripe-mcp/internal/testutil"
 )
 
-// customerJSON is a realistic customer as Stripe returns it.
-const customerJSON = `{"id":"cus_NffrFeUfNV2Hib","object":"customer","address":null,"balance":0,"created":1680893993,"currency":null,"default_source":null,"delinquent":false,"description":null,"email":"jennyrosen@example.com","invoice_prefix":"0759376C","invoice_settings":{"custom_fields":null,"default_payment_method":null,"footer":null,"rendering_options":null},"livemode":false,"metadata":{},"name":"Jenny Rosen","next_invoice_sequence":1,"phone":null,"preferred_locales":[],"shipping":null,"tax_exempt":"none","test_clock":null}`
-
-// fastStripe answers every request with the customer at once, so that the
-// benchmark measures the server, not the Stripe stand-in.
+// fastStripe answers every request with the same customer at once, so that
+// the benchmark measures the server, not the Stripe stand-in.
 func fastStripe(b *testing.B) string {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Request-Id", "req_1")
-		w.Write([]byte(customerJSON))
-	}))
+	srv := httptest.NewServer(stripefake.Handler())
 	b.Cleanup(srv.Close)
 	return srv.URL
 }

@@ -86,19 +86,6 @@ func (e *guardedEnv) posts(prefix string) int {
 	return n
 }
 
-func refused(t *testing.T, res *mcp.CallToolResult, words ...string) {
-	t.Helper()
-	text := testutil.Text(res)
-	if !res.IsError {
-		t.Fatalf("not refused: %s", text)
-	}
-	for _, w := range words {
-		if !strings.Contains(text, w) {
-			t.Errorf("%q lacks %q", text, w)
-		}
-	}
-}
-
 // TestMaxAmount: caps apply per currency to named and implied amounts, and
 // a refused call sends nothing that moves money.
 func TestMaxAmount(t *testing.T) {
@@ -109,19 +96,19 @@ func TestMaxAmount(t *testing.T) {
 	if res := testutil.Call(t, cs, "stripe_create_payment", map[string]any{"amount": 10000}); res.IsError {
 		t.Fatalf("at the cap: %s", testutil.Text(res))
 	}
-	refused(t, testutil.Call(t, cs, "stripe_create_payment", map[string]any{"amount": 10001}), "security.maxAmount", "$100.01", "$100.00")
-	refused(t, testutil.Call(t, cs, "stripe_create_payment", map[string]any{"amount": 20001, "currency": "jpy"}), "¥20,001")
+	testutil.Refused(t, testutil.Call(t, cs, "stripe_create_payment", map[string]any{"amount": 10001}), "security.maxAmount", "$100.01", "$100.00")
+	testutil.Refused(t, testutil.Call(t, cs, "stripe_create_payment", map[string]any{"amount": 20001, "currency": "jpy"}), "¥20,001")
 	if res := testutil.Call(t, cs, "stripe_create_payment", map[string]any{"amount": 20000, "currency": "JPY"}); res.IsError {
 		t.Fatalf("jpy at its cap: %s", testutil.Text(res))
 	}
-	refused(t, testutil.Call(t, cs, "stripe_create_payment", map[string]any{"amount": 100, "currency": "eur"}), "money in eur is refused", "eur:AMOUNT")
+	testutil.Refused(t, testutil.Call(t, cs, "stripe_create_payment", map[string]any{"amount": 100, "currency": "eur"}), "money in eur is refused", "eur:AMOUNT")
 	if n := e.posts("/v1/payment_intents"); n != 2 {
 		t.Fatalf("%d payments created, want 2", n)
 	}
 
 	// Implied: capturing all of an authorization.
 	big := e.fake.AuthorizedPayment(15000, "usd")
-	refused(t, testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": big}), "$150.00")
+	testutil.Refused(t, testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": big}), "$150.00")
 	if n := e.posts("/v1/payment_intents/" + big + "/capture"); n != 0 {
 		t.Fatal("a refused capture reached Stripe")
 	}
@@ -131,7 +118,7 @@ func TestMaxAmount(t *testing.T) {
 
 	// Implied: a refund of what is left (captured minus refunded).
 	paid := e.fake.CapturedPayment(30000, "usd")
-	refused(t, testutil.Call(t, cs, "stripe_create_refund", map[string]any{"paymentIntentId": paid}), "$300.00")
+	testutil.Refused(t, testutil.Call(t, cs, "stripe_create_refund", map[string]any{"paymentIntentId": paid}), "$300.00")
 	for i := range 3 {
 		if res := testutil.Call(t, cs, "stripe_create_refund", map[string]any{"paymentIntentId": paid, "amount": 9000, "idempotencyKey": fmt.Sprintf("refund-part-%d", i)}); res.IsError {
 			t.Fatalf("refund part: %s", testutil.Text(res))
@@ -144,7 +131,7 @@ func TestMaxAmount(t *testing.T) {
 
 	// Implied: price × quantity of a subscription ($10.00 a month).
 	cus := testutil.Structured(t, testutil.Call(t, cs, "stripe_create_customer", map[string]any{"paymentMethodId": "pm_card_visa"}))
-	refused(t, testutil.Call(t, cs, "stripe_create_subscription", map[string]any{"customerId": cus["id"], "priceId": testutil.FakePriceID, "quantity": 11}), "$110.00")
+	testutil.Refused(t, testutil.Call(t, cs, "stripe_create_subscription", map[string]any{"customerId": cus["id"], "priceId": testutil.FakePriceID, "quantity": 11}), "$110.00")
 	if res := testutil.Call(t, cs, "stripe_create_subscription", map[string]any{"customerId": cus["id"], "priceId": testutil.FakePriceID, "quantity": 10}); res.IsError {
 		t.Fatalf("subscription at the cap: %s", testutil.Text(res))
 	}
@@ -171,22 +158,22 @@ func TestDailyLimit(t *testing.T) {
 	if res := testutil.Call(t, cs, "stripe_create_payment", map[string]any{"amount": 9999}); res.IsError {
 		t.Fatal(testutil.Text(res))
 	}
-	refused(t, capture(5000), "security.dailyLimit", "$40.00 is left", "frees up")
+	testutil.Refused(t, capture(5000), "security.dailyLimit", "$40.00 is left", "frees up")
 	// A call that fails releases its reservation: a decline on an
 	// automatic-capture confirmation.
 	pi := testutil.Structured(t, testutil.Call(t, cs, "stripe_create_payment", map[string]any{"amount": 4000, "capture": true}))
-	refused(t, testutil.Call(t, cs, "stripe_confirm_payment", map[string]any{"paymentIntentId": pi["id"], "paymentMethodId": "pm_card_chargeDeclined"}), "declined")
+	testutil.Refused(t, testutil.Call(t, cs, "stripe_confirm_payment", map[string]any{"paymentIntentId": pi["id"], "paymentMethodId": "pm_card_chargeDeclined"}), "declined")
 	if res := capture(4000); res.IsError {
 		t.Fatalf("the declined confirmation kept its reservation: %s", testutil.Text(res))
 	}
 	// Another currency without a limit is refused while one is set.
-	refused(t, testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": e.fake.AuthorizedPayment(100, "eur")}), "money in eur is refused")
+	testutil.Refused(t, testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": e.fake.AuthorizedPayment(100, "eur")}), "money in eur is refused")
 
 	// A restarted server (same data dir) still counts the day's 10,000.
 	e.store.Close()
 	e2 := newGuarded(t, pol, dir)
 	cs2 := e2.client(t, nil, "")
-	refused(t, testutil.Call(t, cs2, "stripe_capture_payment", map[string]any{"paymentIntentId": e2.fake.AuthorizedPayment(100, "usd")}), "$0.00 is left")
+	testutil.Refused(t, testutil.Call(t, cs2, "stripe_capture_payment", map[string]any{"paymentIntentId": e2.fake.AuthorizedPayment(100, "usd")}), "$0.00 is left")
 	// A day later it is free again.
 	e2.now = e2.now.Add(24*time.Hour + time.Minute)
 	if res := testutil.Call(t, cs2, "stripe_capture_payment", map[string]any{"paymentIntentId": e2.fake.AuthorizedPayment(9000, "usd")}); res.IsError {
@@ -267,14 +254,14 @@ func TestConfirmationByElicitation(t *testing.T) {
 			for _, a := range []struct{ action, word string }{{"decline", "declined"}, {"cancel", "cancelled"}} {
 				answer = &mcp.ElicitResult{Action: a.action}
 				pi := e.fake.AuthorizedPayment(8000, "usd")
-				refused(t, testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": pi}), a.word, "Nothing was sent")
+				testutil.Refused(t, testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": pi}), a.word, "Nothing was sent")
 				if n := e.posts("/v1/payment_intents/" + pi + "/capture"); n != 0 {
 					t.Fatalf("%s: the capture reached Stripe", a.action)
 				}
 			}
 			// Accepting without approving is a no.
 			answer = &mcp.ElicitResult{Action: "accept", Content: map[string]any{"approve": false}}
-			refused(t, testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": e.fake.AuthorizedPayment(8000, "usd")}), "declined")
+			testutil.Refused(t, testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": e.fake.AuthorizedPayment(8000, "usd")}), "declined")
 			// Destructive tools without an amount ask too.
 			answer = &mcp.ElicitResult{Action: "accept", Content: map[string]any{"approve": true}}
 			before := len(asked)
@@ -293,7 +280,7 @@ func TestConfirmationFallbacks(t *testing.T) {
 	refuse := newGuarded(t, guard.Policy{VerificationRequired: true}, "")
 	cs := refuse.client(t, nil, "")
 	pi := refuse.fake.AuthorizedPayment(1000, "usd")
-	refused(t, testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": pi}), "cannot ask", "verificationFallback")
+	testutil.Refused(t, testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": pi}), "cannot ask", "verificationFallback")
 	if refuse.posts("/v1/payment_intents/"+pi+"/capture") != 0 {
 		t.Fatal("refused capture reached Stripe")
 	}
@@ -313,7 +300,7 @@ func TestConfirmationFallbacks(t *testing.T) {
 	}
 	// Tampering: the token for $20.00 does not approve $40.00.
 	tampered := map[string]any{"paymentIntentId": paid, "amount": 4000, "reason": "requested_by_customer", "confirmationToken": token}
-	refused(t, testutil.Call(t, cs, "stripe_create_refund", tampered), "different arguments")
+	testutil.Refused(t, testutil.Call(t, cs, "stripe_create_refund", tampered), "different arguments")
 	// The approved call goes through once.
 	args["confirmationToken"] = token
 	if res := testutil.Call(t, cs, "stripe_create_refund", args); res.IsError {
@@ -322,11 +309,11 @@ func TestConfirmationFallbacks(t *testing.T) {
 	if e.posts("/v1/refunds") != 1 {
 		t.Fatal("the approved refund was not sent once")
 	}
-	refused(t, testutil.Call(t, cs, "stripe_create_refund", args), "already used")
+	testutil.Refused(t, testutil.Call(t, cs, "stripe_create_refund", args), "already used")
 	// Expiry, with the server's clock moved on.
 	again := testutil.Structured(t, testutil.Call(t, cs, "stripe_create_refund", map[string]any{"paymentIntentId": paid, "amount": 1000}))
 	e.now = e.now.Add(10*time.Minute + time.Second)
-	refused(t, testutil.Call(t, cs, "stripe_create_refund", map[string]any{"paymentIntentId": paid, "amount": 1000, "confirmationToken": again["confirmationToken"]}), "expired")
+	testutil.Refused(t, testutil.Call(t, cs, "stripe_create_refund", map[string]any{"paymentIntentId": paid, "amount": 1000, "confirmationToken": again["confirmationToken"]}), "expired")
 	if e.posts("/v1/refunds") != 1 {
 		t.Fatal("refused calls reached Stripe")
 	}

@@ -193,6 +193,21 @@ func Text(res *mcp.CallToolResult) string {
 	return ""
 }
 
+// Refused checks that res is an error result whose text names each of
+// words.
+func Refused(t testing.TB, res *mcp.CallToolResult, words ...string) {
+	t.Helper()
+	text := Text(res)
+	if !res.IsError {
+		t.Fatalf("not refused: %s", text)
+	}
+	for _, w := range words {
+		if !strings.Contains(text, w) {
+			t.Errorf("%q lacks %q", text, w)
+		}
+	}
+}
+
 // Structured decodes a result's structured content into a map, failing on
 // an error result.
 func Structured(t testing.TB, res *mcp.CallToolResult) map[string]any {

@@ -222,8 +222,8 @@ func TestInvoiceItemMaxAmount(t *testing.T) {
 	}
 
 	// Named: refused before anything is sent.
-	guardRefused(t, item(map[string]any{"amount": 10001, "currency": "usd"}), "security.maxAmount", "$100.01", "$100.00")
-	guardRefused(t, item(map[string]any{"amount": 500, "currency": "eur"}), "security.maxAmount", "money in eur is refused")
+	testutil.Refused(t, item(map[string]any{"amount": 10001, "currency": "usd"}), "security.maxAmount", "$100.01", "$100.00")
+	testutil.Refused(t, item(map[string]any{"amount": 500, "currency": "eur"}), "security.maxAmount", "money in eur is refused")
 	if n := rec.Count(); n != 0 {
 		t.Fatalf("%d requests sent for refused named amounts", n)
 	}
@@ -233,7 +233,7 @@ func TestInvoiceItemMaxAmount(t *testing.T) {
 
 	// Implied: 5 × $25.00 is over; only the price was read.
 	n = rec.Count()
-	guardRefused(t, item(map[string]any{"priceId": "price_onetime", "quantity": 5}), "security.maxAmount", "$125.00")
+	testutil.Refused(t, item(map[string]any{"priceId": "price_onetime", "quantity": 5}), "security.maxAmount", "$125.00")
 	checkWire(t, sentSince(rec, n), wire{method: "GET", path: "/v1/prices/price_onetime"})
 	n = rec.Count()
 	out := succeeded(t, item(map[string]any{"priceId": "price_onetime", "quantity": 4}))
@@ -245,7 +245,7 @@ func TestInvoiceItemMaxAmount(t *testing.T) {
 
 	// A tiered price has no amount to check while a cap is set.
 	n = rec.Count()
-	guardRefused(t, item(map[string]any{"priceId": "price_tiered"}), "security.maxAmount", "cannot be determined")
+	testutil.Refused(t, item(map[string]any{"priceId": "price_tiered"}), "security.maxAmount", "cannot be determined")
 	checkWire(t, sentSince(rec, n), wire{method: "GET", path: "/v1/prices/price_tiered"})
 
 	if got := f.field(inv, "amount_due"); got != int64(20000) {
@@ -265,7 +265,7 @@ func TestFinalizeInvoiceMaxAmount(t *testing.T) {
 
 	big := f.invoice("charge_automatically", 15000, "usd")
 	n := rec.Count()
-	guardRefused(t, finalize(big), "security.maxAmount", "$150.00", "$100.00")
+	testutil.Refused(t, finalize(big), "security.maxAmount", "$150.00", "$100.00")
 	checkWire(t, sentSince(rec, n), wire{method: "GET", path: "/v1/invoices/" + big})
 	if got := f.field(big, "status"); got != "draft" {
 		t.Fatalf("refused invoice is %v", got)
@@ -285,7 +285,7 @@ func TestFinalizeInvoiceMaxAmount(t *testing.T) {
 	}
 	// A finalized invoice is refused after the read, before any change.
 	n = rec.Count()
-	guardRefused(t, finalize(atCap), "is paid", "only a draft")
+	testutil.Refused(t, finalize(atCap), "is paid", "only a draft")
 	checkWire(t, sentSince(rec, n), wire{method: "GET", path: "/v1/invoices/" + atCap})
 
 	// Items each under the cap add up on the invoice: the cap applies to
@@ -294,7 +294,7 @@ func TestFinalizeInvoiceMaxAmount(t *testing.T) {
 	for range 2 {
 		succeeded(t, testutil.Call(t, cs, "stripe_create_invoice_item", map[string]any{"customerId": "cus_guard", "invoiceId": sum, "amount": 6000, "currency": "usd"}))
 	}
-	guardRefused(t, finalize(sum), "security.maxAmount", "$120.00")
+	testutil.Refused(t, finalize(sum), "security.maxAmount", "$120.00")
 	if got := f.field(sum, "status"); got != "draft" {
 		t.Fatalf("refused invoice is %v", got)
 	}
@@ -319,16 +319,16 @@ func TestFinalizeInvoiceDailyLimit(t *testing.T) {
 
 	over := f.invoice("charge_automatically", 5000, "usd")
 	n := rec.Count()
-	guardRefused(t, finalize(over), "security.dailyLimit", "$40.00 is left")
+	testutil.Refused(t, finalize(over), "security.dailyLimit", "$40.00 is left")
 	checkWire(t, sentSince(rec, n), wire{method: "GET", path: "/v1/invoices/" + over})
 
 	failing := f.invoice("charge_automatically", 4000, "usd")
 	f.failFinalize(failing)
-	guardRefused(t, finalize(failing), "refuses to finalize")
+	testutil.Refused(t, finalize(failing), "refuses to finalize")
 	// Its reservation was released: $40.00 still fits.
 	succeeded(t, finalize(f.invoice("charge_automatically", 4000, "usd")))
-	guardRefused(t, finalize(f.invoice("charge_automatically", 1, "usd")), "security.dailyLimit", "$0.00 is left")
-	guardRefused(t, finalize(f.invoice("charge_automatically", 100, "eur")), "money in eur is refused")
+	testutil.Refused(t, finalize(f.invoice("charge_automatically", 1, "usd")), "security.dailyLimit", "$0.00 is left")
+	testutil.Refused(t, finalize(f.invoice("charge_automatically", 100, "eur")), "money in eur is refused")
 }
 
 // TestInvoiceAndDisputeConfirmation: with verification on and the token
@@ -378,13 +378,13 @@ func TestInvoiceAndDisputeConfirmation(t *testing.T) {
 	}
 	// The token approves exactly this call: not another invoice.
 	other := f.invoice("charge_automatically", 7500, "usd")
-	guardRefused(t, testutil.Call(t, cs, "stripe_finalize_invoice", map[string]any{"invoiceId": other, "confirmationToken": out["confirmationToken"]}), "different arguments")
+	testutil.Refused(t, testutil.Call(t, cs, "stripe_finalize_invoice", map[string]any{"invoiceId": other, "confirmationToken": out["confirmationToken"]}), "different arguments")
 	args["confirmationToken"] = out["confirmationToken"]
 	if res := succeeded(t, testutil.Call(t, cs, "stripe_finalize_invoice", args)); res["status"] != "paid" {
 		t.Fatalf("approved: %v", res)
 	}
 	// Repeated, the call finds the invoice no longer a draft.
-	guardRefused(t, testutil.Call(t, cs, "stripe_finalize_invoice", args), "only a draft")
+	testutil.Refused(t, testutil.Call(t, cs, "stripe_finalize_invoice", args), "only a draft")
 	if n := posts("/v1/invoices/" + big + "/finalize"); n != 1 {
 		t.Fatalf("%d finalizations sent, want 1", n)
 	}

@@ -525,7 +525,7 @@ func TestPaymentLinkMaxAmount(t *testing.T) {
 			cs, rec := guardedLinks(t, guard.Policy{MaxAmount: usd(10000)})
 			res := link(t, cs, tt.price, tt.quantity)
 			if tt.refused != nil {
-				guardRefused(t, res, tt.refused...)
+				testutil.Refused(t, res, tt.refused...)
 				checkWire(t, rec.Requests(), priceGET(tt.price))
 				return
 			}
@@ -575,13 +575,13 @@ func TestPaymentLinkConfirmation(t *testing.T) {
 	checkWire(t, rec.Requests()[before:], priceGET("price_poster"))
 
 	// The approval is for these arguments only.
-	guardRefused(t, link(t, cs, "price_poster", 3, "redirectUrl", "https://shop.example/ok", "confirmationToken", token), "different arguments")
+	testutil.Refused(t, link(t, cs, "price_poster", 3, "redirectUrl", "https://shop.example/ok", "confirmationToken", token), "different arguments")
 	// The approved call creates the link, once.
 	before = len(rec.Requests())
 	out = testutil.Structured(t, link(t, cs, "price_poster", 2, "redirectUrl", "https://shop.example/ok", "confirmationToken", token))
 	compact(t, out, "plink_")
 	checkWire(t, rec.Requests()[before:], priceGET("price_poster"), linkPOST("price_poster", "2"))
-	guardRefused(t, link(t, cs, "price_poster", 2, "redirectUrl", "https://shop.example/ok", "confirmationToken", token), "already used")
+	testutil.Refused(t, link(t, cs, "price_poster", 2, "redirectUrl", "https://shop.example/ok", "confirmationToken", token), "already used")
 
 	// An amount that cannot be told is asked about too.
 	before = len(rec.Requests())

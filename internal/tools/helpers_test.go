@@ -212,21 +212,6 @@ func isIDCursor(cursor any, data []map[string]any) bool {
 
 func usd(amount int64) config.Money { return config.NewMoney(map[string]int64{"usd": amount}) }
 
-// guardRefused checks that a call was refused by a guardrail naming each of
-// words.
-func guardRefused(t *testing.T, res *mcp.CallToolResult, words ...string) {
-	t.Helper()
-	text := testutil.Text(res)
-	if !res.IsError {
-		t.Fatalf("not refused: %s", text)
-	}
-	for _, w := range words {
-		if !strings.Contains(text, w) {
-			t.Errorf("%q lacks %q", text, w)
-		}
-	}
-}
-
 // wireCase is one call of a tool and the request it must send.
 type wireCase = struct {
 	name string

@@ -199,8 +199,7 @@ func topLevelValue(doc []byte, key string) ([]byte, error) {
 		strStart int  // where the string being scanned began (its quote)
 		afterKey bool // the last string at depth 1 was key, and ':' follows
 		out      []byte
-		capture  bool
-		valDepth int
+		capture  bool // inside key's value, which ends back at depth 1
 	)
 	for i, c := range doc {
 		if inString {
@@ -225,15 +224,15 @@ func topLevelValue(doc []byte, key string) ([]byte, error) {
 			continue
 		case ':':
 			if afterKey && depth == 1 {
-				capture, valDepth, afterKey = true, depth, false
+				capture, afterKey = true, false
 				continue
 			}
 		case ',', '}', ']':
-			if capture && depth == valDepth {
+			if capture && depth == 1 {
 				return out, nil
 			}
 		}
-		afterKey = afterKey && c == ':'
+		afterKey = false // key was followed by something other than ':'
 		switch c {
 		case '"':
 			inString, strStart = true, i

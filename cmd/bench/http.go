@@ -128,7 +128,6 @@ func runHTTPBench(r *report, bin string, duration time.Duration, extraEnv []stri
 
 	r.head("HTTP transports — %s of calls per concurrency; fast Stripe fake %s; load from bare HTTP/1.1 and WebSocket clients in this process", duration, where)
 	var at50 float64
-	var p99at50 time.Duration
 	for _, via := range []string{"/mcp", "/ws"} {
 		for _, n := range []int{1, 10, 50} {
 			cpu0 := cpuTime(cmd.Process.Pid)
@@ -140,7 +139,7 @@ func runHTTPBench(r *report, bin string, duration time.Duration, extraEnv []stri
 			}
 			r.line(fmt.Sprintf("%s, %d session(s)", via, n), "%7.0f calls/s   p50 %6.2f ms   p99 %6.2f ms   server CPU %4.0f µs/call", rate, ms(pct(lat, 50)), ms(pct(lat, 99)), float64(perCall.Microseconds()))
 			if n == 50 && via == "/mcp" {
-				at50, p99at50 = rate, pct(lat, 99)
+				at50 = rate
 			}
 		}
 	}
@@ -151,7 +150,21 @@ func runHTTPBench(r *report, bin string, duration time.Duration, extraEnv []stri
 	stopFloor()
 	r.line("  baseline: bare net/http handler, 50 sessions", "%7.0f calls/s   p50 %6.2f ms   p99 %6.2f ms; /mcp reaches %.0f%% of its rate", floorRate, ms(pct(floorLat, 50)), ms(pct(floorLat, 99)), 100*at50/floorRate)
 	r.target("≥ 5,000 calls/s at 50 sessions over /mcp", at50 >= 5000)
-	r.target("p99 ≤ 20 ms at 50 sessions over /mcp", p99at50 <= 20*time.Millisecond)
+
+	// Latency at the target's rate: the sessions above send as fast as they
+	// can, so by Little's law their mean latency is 50 sessions / rate, set
+	// by the queue they build, not by the server. Here 50 sessions each send
+	// a call every 10 ms (5,000 calls/s in all) and a call's latency runs
+	// from when it was due, so a call held up behind a slow one counts the
+	// wait too.
+	for _, via := range []string{"/mcp", "/ws"} {
+		rate, lat := loadAt(client, base, via, 50, 5000, duration)
+		r.line(fmt.Sprintf("%s, 50 sessions at 5,000 calls/s", via), "%7.0f calls/s   p50 %6.2f ms   p99 %6.2f ms   (p90 %.2f, p99.9 %.2f ms)", rate, ms(pct(lat, 50)), ms(pct(lat, 99)), ms(pct(lat, 90)), ms(pct(lat, 99.9)))
+		if via == "/mcp" {
+			r.target("p99 ≤ 20 ms at 5,000 calls/s from 50 sessions over /mcp", rate >= 4900 && pct(lat, 99) <= 20*time.Millisecond)
+		}
+	}
+	fmt.Fprintln(r.w)
 
 	// Idle sessions: open many, measure the server's resident memory.
 	idle := 1000
@@ -219,21 +232,7 @@ func load(client *http.Client, base, via string, n int, d time.Duration) (float6
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var call func(id int) error
-			var done func()
-			if via == "/mcp" {
-				s, err := openSession(client, base)
-				if err != nil {
-					log.Fatal(err)
-				}
-				call, done = s.call, s.close
-			} else {
-				s, err := openWS(base)
-				if err != nil {
-					log.Fatal(err)
-				}
-				call, done = s.call, s.close
-			}
+			call, done := dial(client, base, via)
 			defer done()
 			<-ready
 			var mine []time.Duration
@@ -263,6 +262,80 @@ func load(client *http.Client, base, via string, n int, d time.Duration) (float6
 	}
 	slices.Sort(all)
 	return float64(len(all)) / elapsed.Seconds(), all
+}
+
+// loadAt runs n sessions on via for d, together sending perSecond calls a
+// second on a fixed schedule, and returns the rate achieved and the latency
+// of every call counted from the moment it was due.
+func loadAt(client *http.Client, base, via string, n, perSecond int, d time.Duration) (float64, []time.Duration) {
+	var (
+		mu   sync.Mutex
+		all  []time.Duration
+		wg   sync.WaitGroup
+		errs int
+		last time.Time
+	)
+	every := time.Duration(n) * time.Second / time.Duration(perSecond)
+	ready := make(chan time.Time)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			call, done := dial(client, base, via)
+			defer done()
+			start := <-ready
+			var mine []time.Duration
+			// Each session's schedule is offset so the calls spread evenly.
+			due := start.Add(every * time.Duration(i) / time.Duration(n))
+			stop := start.Add(d)
+			for id := 10; due.Before(stop); id++ {
+				if wait := time.Until(due); wait > 0 {
+					time.Sleep(wait)
+				}
+				if err := call(id); err != nil {
+					mu.Lock()
+					errs++
+					mu.Unlock()
+				} else {
+					mine = append(mine, time.Since(due))
+				}
+				due = due.Add(every)
+			}
+			mu.Lock()
+			all = append(all, mine...)
+			if now := time.Now(); now.After(last) {
+				last = now
+			}
+			mu.Unlock()
+		}()
+	}
+	time.Sleep(100 * time.Millisecond) // sessions opened
+	start := time.Now()
+	for range n {
+		ready <- start
+	}
+	wg.Wait()
+	if errs > 0 {
+		log.Printf("%s with %d sessions at %d calls/s: %d failed calls", via, n, perSecond, errs)
+	}
+	slices.Sort(all)
+	return float64(len(all)) / last.Sub(start).Seconds(), all
+}
+
+// dial opens a session on via and returns its call and close funcs.
+func dial(client *http.Client, base, via string) (func(id int) error, func()) {
+	if via == "/mcp" {
+		s, err := openSession(client, base)
+		if err != nil {
+			log.Fatal(err)
+		}
+		return s.call, s.close
+	}
+	s, err := openWS(base)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return s.call, s.close
 }
 
 const initBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}`

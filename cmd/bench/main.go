@@ -223,10 +223,10 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 func median(d []time.Duration) time.Duration { return pct(d, 50) }
 
-func pct(d []time.Duration, p int) time.Duration {
+func pct(d []time.Duration, p float64) time.Duration {
 	s := slices.Clone(d)
 	slices.Sort(s)
-	return s[(len(s)-1)*p/100]
+	return s[int(float64(len(s)-1)*p/100)]
 }
 
 func timeStarts(n int, f func() time.Duration) []time.Duration {

@@ -295,7 +295,9 @@ func runStdio(cmd *cobra.Command, g *globalFlags, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err = srv.MCP.Run(ctx, &transport.Stdio{In: os.Stdin, Out: out, Logger: logger})
+	in, release := transport.Pollable(os.Stdin)
+	defer release()
+	err = srv.MCP.Run(ctx, &transport.Stdio{In: in, Out: out, Logger: logger})
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
 		return nil
 	}

@@ -33,8 +33,9 @@ func journals(t *testing.T, dir string) []string {
 
 // TestRecoverDeadJournal: a journal left by a process that died (its lock
 // is free) is copied in by the next process to open the store: started and
-// finished calls complete, calls cut short stay pending, a torn last line
-// is ignored, and the file is removed.
+// finished calls complete, calls cut short stay pending, torn lines (the
+// last one, or one whose place in a mapped journal was left part NULs) are
+// ignored, and the file is removed.
 func TestRecoverDeadJournal(t *testing.T) {
 	dir := t.TempDir()
 	mustOpen(t, dir).Close() // creates the database
@@ -45,12 +46,18 @@ func TestRecoverDeadJournal(t *testing.T) {
 		{Op: "finish", ID: 12, Result: &store.Result{Outcome: store.OutcomeOK, Finished: started.Add(2 * time.Second), Duration: time.Second}},
 	}
 	var b strings.Builder
-	for _, e := range lines {
+	for i, e := range lines {
 		j, _ := json.Marshal(e)
 		b.Write(j)
 		b.WriteByte('\n')
+		if i == 0 {
+			// Torn in a mapped journal: the rest of its place is NULs,
+			// and lines after it were written whole.
+			b.WriteString(`{"op":"start","id":14,"call":{"Tool":"stripe_cre` + strings.Repeat("\x00", 40))
+		}
 	}
 	b.WriteString(`{"op":"start","id":13,"call":{"Tool":"stripe_cre`) // torn
+	b.WriteString(strings.Repeat("\x00", 4096))                       // a mapped journal's unwritten part
 	if err := os.WriteFile(filepath.Join(dir, "audit-999-dead.journal"), []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -108,6 +115,30 @@ func TestLiveJournalIsLeftAlone(t *testing.T) {
 // TestJournalStaysSmall: the journal is emptied once its rows are in the
 // database, and rotated when it grows large between flushes.
 func TestJournalStaysSmall(t *testing.T) {
+	bothJournals(t, testJournalStaysSmall)
+}
+
+// bothJournals runs test with mapped journal files and with written ones.
+func bothJournals(t *testing.T, test func(t *testing.T)) {
+	t.Run("mapped", test)
+	t.Run("written", func(t *testing.T) {
+		mapJournals = false
+		defer func() { mapJournals = true }()
+		test(t)
+	})
+}
+
+// linesIn is the number of bytes of a journal file that are not NULs.
+func linesIn(t *testing.T, name string) int {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(b) - strings.Count(string(b), "\x00")
+}
+
+func testJournalStaysSmall(t *testing.T) {
 	dir := t.TempDir()
 	d := mustOpen(t, dir)
 	defer d.Close()
@@ -137,8 +168,8 @@ func TestJournalStaysSmall(t *testing.T) {
 	}
 	// 12 MB went through it; once all is in the database it is emptied
 	// whenever it is past truncateAt.
-	if fi, err := os.Stat(names[0]); err != nil || fi.Size() > truncateAt {
-		t.Fatalf("journal after everything was flushed: %v %v", fi.Size(), err)
+	if n := linesIn(t, names[0]); n > truncateAt {
+		t.Fatalf("journal after everything was flushed: %d bytes of lines", n)
 	}
 }
 
@@ -246,6 +277,10 @@ func benchmarkApply(b *testing.B, calls int, random bool) {
 // Calls recorded from many goroutines while the journal rotates and is
 // truncated all end up complete in the database, and no journal is left.
 func TestJournalConcurrentRotation(t *testing.T) {
+	bothJournals(t, testJournalConcurrentRotation)
+}
+
+func testJournalConcurrentRotation(t *testing.T) {
 	dir := t.TempDir()
 	d := mustOpen(t, dir)
 	ctx := context.Background()
@@ -284,5 +319,28 @@ func TestJournalConcurrentRotation(t *testing.T) {
 		if r.Outcome != store.OutcomeOK || r.Finished.IsZero() {
 			t.Fatalf("row %+v", r)
 		}
+	}
+}
+
+// TestMappedJournalFault: a fault while writing to a mapped journal (here the
+// file shrunk under the mapping: SIGBUS) is an error for that call, and the
+// process goes on.
+func TestMappedJournalFault(t *testing.T) {
+	f, err := createJournal(t.TempDir(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.release()
+	if f.mem == nil {
+		t.Skip("journal files are not mapped on this system")
+	}
+	if err := f.write([]byte("{}\n"), 0); err != nil {
+		t.Fatalf("write to the mapping: %v", err)
+	}
+	if err := f.Truncate(0); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.write([]byte("{}\n"), 8192); err == nil {
+		t.Fatal("a write past the end of the file reported no error")
 	}
 }

@@ -450,8 +450,12 @@ func readJournal(f *os.File) ([]entry, error) {
 	return out, sc.Err()
 }
 
-// scanJournalLines splits at newlines and NUL bytes.
+// scanJournalLines splits at newlines and NUL bytes; a run of NULs (most of
+// a mapped journal's file) is passed over at once.
 func scanJournalLines(data []byte, atEOF bool) (int, []byte, error) {
+	if n := len(data) - len(bytes.TrimLeft(data, "\x00")); n > 0 {
+		return n, nil, nil // no token: the scanner goes on
+	}
 	if i := bytes.IndexAny(data, "\n\x00"); i >= 0 {
 		return i + 1, data[:i], nil
 	}

@@ -273,6 +273,50 @@ func TestConfirmationByElicitation(t *testing.T) {
 	}
 }
 
+// TestTrialSubscriptionConfirmation: a subscription with a trial moves no
+// money now, but Stripe charges when the trial ends with no later call to
+// ask about, so at or above the threshold it is confirmed first (saying so),
+// while it counts toward no daily limit.
+func TestTrialSubscriptionConfirmation(t *testing.T) {
+	e := newGuarded(t, guard.Policy{VerificationRequired: true, Threshold: money(map[string]int64{"usd": 5000}), Fallback: "token",
+		DailyLimit: money(map[string]int64{"usd": 1000})}, "")
+	cs := e.client(t, nil, "")
+	cus := testutil.Structured(t, testutil.Call(t, cs, "stripe_create_customer", map[string]any{"paymentMethodId": "pm_card_visa"}))
+	sub := func(quantity int, extra ...any) *mcp.CallToolResult {
+		args := map[string]any{"customerId": cus["id"], "priceId": testutil.FakePriceID, "quantity": quantity, "trialPeriodDays": 14}
+		for i := 0; i+1 < len(extra); i += 2 {
+			args[extra[i].(string)] = extra[i+1]
+		}
+		return testutil.Call(t, cs, "stripe_create_subscription", args)
+	}
+	// Below the threshold ($20.00 a month): created at once, and $20.00 is
+	// over the daily limit ($10.00) without being refused by it.
+	if res := sub(2); res.IsError {
+		t.Fatalf("below the threshold: %s", testutil.Text(res))
+	}
+	if n := e.posts("/v1/subscriptions"); n != 1 {
+		t.Fatalf("%d subscriptions created, want 1", n)
+	}
+	// At the threshold ($50.00 a month): nothing is created before approval.
+	out := testutil.Structured(t, sub(5))
+	token, _ := out["confirmationToken"].(string)
+	if out["status"] != "confirmation_required" || token == "" || out["amountDisplay"] != "$50.00" {
+		t.Fatalf("at the threshold: %v", out)
+	}
+	if op := fmt.Sprint(out["operation"]); !strings.Contains(op, "14-day trial") || !strings.Contains(op, "no further confirmation") {
+		t.Errorf("operation %q does not say the charge comes later, unasked", op)
+	}
+	if n := e.posts("/v1/subscriptions"); n != 1 {
+		t.Fatalf("a subscription was created before approval (%d)", n)
+	}
+	if res := sub(5, "confirmationToken", token); res.IsError {
+		t.Fatalf("approved: %s", testutil.Text(res))
+	}
+	if n := e.posts("/v1/subscriptions"); n != 2 {
+		t.Fatalf("%d subscriptions created, want 2", n)
+	}
+}
+
 // TestConfirmationFallbacks: a client that cannot ask its user is refused
 // by default; with the token fallback it gets a single-use token bound to
 // the exact arguments, valid 10 minutes.

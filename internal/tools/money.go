@@ -157,11 +157,15 @@ func moneyCreateSubscription(c *call, in *createSubscriptionIn) (*guard.Movement
 	if err != nil {
 		return nil, err
 	}
-	// Without a trial the first invoice is charged at once.
+	// Without a trial the first invoice is charged at once. With one,
+	// nothing moves now, but Stripe charges when the trial ends with no
+	// later call through this server to ask about: it is confirmed as if it
+	// moved now (as a payment link is), and counts toward no daily limit.
 	m.Moves = in.TrialPeriodDays == 0
+	m.Deferred = !m.Moves
 	when := "charged now"
 	if !m.Moves {
-		when = fmt.Sprintf("first charge after a %d-day trial", in.TrialPeriodDays)
+		when = fmt.Sprintf("first charge after a %d-day trial, with no further confirmation", in.TrialPeriodDays)
 	}
 	m.Summary = fmt.Sprintf("Subscribe customer %s to %s at %s%s (%s)", in.CustomerID, pr.ID, m.Display(), per(pr), when)
 	return m, nil

@@ -19,8 +19,13 @@ import (
 const maxCompletions = 100
 
 // apiTTL is how long a list fetched from Stripe for completions is reused:
-// a client asks at every keystroke.
-const apiTTL = time.Minute
+// a client asks at every keystroke. failTTL is how long a failed fetch is
+// not tried again: while Stripe is down or rate-limiting, keystrokes must
+// not each send it a request (and wait for its timeout).
+const (
+	apiTTL  = time.Minute
+	failTTL = 10 * time.Second
+)
 
 // Completer suggests ids for the arguments of resource templates and
 // prompts: ids recently seen in received events first, then the latest of
@@ -32,18 +37,29 @@ type Completer struct {
 	d   Deps
 	now func() time.Time
 
-	mu    sync.Mutex
-	lists map[string]fetched // by id prefix
+	mu       sync.Mutex
+	lists    map[string]fetched       // by id prefix
+	fetching map[string]chan struct{} // by id prefix: closed when the fetch ends
 }
 
 type fetched struct {
-	ids []string
-	at  time.Time
+	ids    []string
+	at     time.Time
+	failed bool // the ids are what came before Stripe failed
+}
+
+// fresh reports whether f can be used at now instead of asking Stripe.
+func (f fetched) fresh(now time.Time) bool {
+	ttl := apiTTL
+	if f.failed {
+		ttl = failTTL
+	}
+	return !f.at.IsZero() && now.Sub(f.at) < ttl
 }
 
 // NewCompleter makes a completer on d.
 func NewCompleter(d Deps) *Completer {
-	return &Completer{d: d, now: time.Now, lists: map[string]fetched{}}
+	return &Completer{d: d, now: time.Now, lists: map[string]fetched{}, fetching: map[string]chan struct{}{}}
 }
 
 // argument is what an argument name completes to.
@@ -133,20 +149,49 @@ func (c *Completer) Complete(ctx context.Context, req *mcp.CompleteRequest) (*mc
 }
 
 // fromAPI is the latest page of Stripe's list of a kind, fetched at most
-// once a minute. Completion is a convenience: a failed list is no ids.
+// once a minute, and once at a time: completions asked for while it is
+// fetched wait for it (a completion the client cancels stops waiting; the
+// fetch goes on for the others). Completion is a convenience: a failed list
+// is the ids that came before it failed (often none), and is tried again
+// 10 seconds on.
 func (c *Completer) fromAPI(ctx context.Context, prefix string) []string {
+	if c.d.Tools.Stripe == nil {
+		return nil
+	}
 	c.mu.Lock()
-	f, ok := c.lists[prefix]
-	c.mu.Unlock()
-	if ok && c.now().Sub(f.at) < apiTTL {
+	if f := c.lists[prefix]; f.fresh(c.now()) {
+		c.mu.Unlock()
 		return f.ids
 	}
+	done, busy := c.fetching[prefix]
+	if !busy {
+		done = make(chan struct{})
+		c.fetching[prefix] = done
+		go func() {
+			c.fetch(context.WithoutCancel(ctx), prefix)
+			c.mu.Lock()
+			delete(c.fetching, prefix)
+			c.mu.Unlock()
+			close(done)
+		}()
+	}
+	c.mu.Unlock()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lists[prefix].ids
+}
+
+// fetch asks Stripe for the latest page of a kind and keeps it, failed or
+// not.
+func (c *Completer) fetch(ctx context.Context, prefix string) {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	sc := c.d.Tools.Stripe
-	if sc == nil {
-		return nil
-	}
 	var ids []string
 	var failed bool
 	collect := func(seq iter.Seq2[string, error]) {
@@ -184,13 +229,9 @@ func (c *Completer) fromAPI(ctx context.Context, prefix string) []string {
 		p.Limit = limit
 		collect(idsOf(sc.V1Prices.List(ctx, p).All(ctx), func(x *stripe.Price) string { return x.ID }))
 	}
-	if failed {
-		return ids
-	}
 	c.mu.Lock()
-	c.lists[prefix] = fetched{ids: ids, at: c.now()}
+	c.lists[prefix] = fetched{ids: ids, at: c.now(), failed: failed}
 	c.mu.Unlock()
-	return ids
 }
 
 func idsOf[T any](seq stripe.Seq2[T, error], id func(T) string) iter.Seq2[string, error] {

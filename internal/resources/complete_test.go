@@ -278,13 +278,20 @@ func TestCompleteAPIFailure(t *testing.T) {
 	if got := complete(t, cs, ref, "customerId", ""); !slices.Equal(got, []string{"cus_Anewest", "cus_Bnew", "cus_Aold"}) {
 		t.Errorf("values %v, want the received ids only", got)
 	}
-	if requestsTo(rec, "/v1/customers") == 0 {
+	asked := requestsTo(rec, "/v1/customers")
+	if asked == 0 {
 		t.Fatal("Stripe was not asked")
 	}
-	// A failure is not kept: once Stripe answers, its ids come.
+	// The failure is kept 10 seconds (TestCompletionListFailureKept moves
+	// the clock on): the next keystrokes do not ask Stripe again.
 	fake.fail(0)
-	if got := complete(t, cs, ref, "customerId", ""); !slices.Equal(got, []string{"cus_Anewest", "cus_Bnew", "cus_Aold", "cus_Zapi"}) {
-		t.Errorf("after recovery: %v", got)
+	for _, value := range []string{"c", "cu", "cus_"} {
+		if got := complete(t, cs, ref, "customerId", value); !slices.Equal(got, []string{"cus_Anewest", "cus_Bnew", "cus_Aold"}) {
+			t.Errorf("%q right after the failure: %v", value, got)
+		}
+	}
+	if n := requestsTo(rec, "/v1/customers"); n != asked {
+		t.Errorf("keystrokes right after a failure sent %d more requests to Stripe", n-asked)
 	}
 
 	// Without a store, a failure is no values.

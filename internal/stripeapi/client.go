@@ -114,6 +114,7 @@ func New(o Options) (*Client, error) {
 			b.SetNetworkRetriesSleep(false)
 		}
 	}
+	backends.API = backend{backends.API}
 	return &Client{
 		Client:  stripe.NewClient(o.Key, stripe.WithBackends(backends)),
 		BaseURL: base,

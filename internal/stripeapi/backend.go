@@ -1,0 +1,61 @@
+package stripeapi
+
+import (
+	"bytes"
+
+	"github.com/stripe/stripe-go/v85"
+)
+
+// backend is stripe-go's API backend with responses decoded by decode
+// rather than by encoding/json (see decode.go).
+type backend struct{ stripe.Backend }
+
+func (b backend) Call(method, path, key string, params stripe.ParamsContainer, v stripe.LastResponseSetter) error {
+	c := &captured{}
+	if err := b.Backend.Call(method, path, key, params, c); err != nil {
+		return err
+	}
+	return c.into(v)
+}
+
+func (b backend) CallRaw(method, path, key string, body []byte, params *stripe.Params, v stripe.LastResponseSetter) error {
+	c := &captured{}
+	if err := b.Backend.CallRaw(method, path, key, body, params, c); err != nil {
+		return err
+	}
+	return c.into(v)
+}
+
+func (b backend) CallMultipart(method, path, key, boundary string, body *bytes.Buffer, params *stripe.Params, v stripe.LastResponseSetter) error {
+	c := &captured{}
+	if err := b.Backend.CallMultipart(method, path, key, boundary, body, params, c); err != nil {
+		return err
+	}
+	return c.into(v)
+}
+
+// captured takes a response's body as it is, and its metadata.
+type captured struct {
+	body []byte
+	resp *stripe.APIResponse
+}
+
+func (c *captured) UnmarshalJSON(data []byte) error {
+	c.body = append(c.body[:0], data...)
+	return nil
+}
+
+func (c *captured) SetLastResponse(r *stripe.APIResponse) { c.resp = r }
+
+// into decodes the body into v and hands v the response, as stripe-go does.
+func (c *captured) into(v stripe.LastResponseSetter) error {
+	if len(c.body) > 0 {
+		if err := decode(c.body, v); err != nil {
+			return err
+		}
+	}
+	if c.resp != nil {
+		v.SetLastResponse(c.resp)
+	}
+	return nil
+}

@@ -2,6 +2,7 @@ package stripeapi
 
 import (
 	"bytes"
+	"errors"
 
 	"github.com/stripe/stripe-go/v85"
 )
@@ -32,6 +33,17 @@ func (b backend) CallMultipart(method, path, key, boundary string, body *bytes.B
 		return err
 	}
 	return c.into(v)
+}
+
+var _ stripe.RawRequestBackend = backend{}
+
+// RawRequest is stripe-go's: it decodes nothing.
+func (b backend) RawRequest(method, path, key, content string, params *stripe.RawParams) (*stripe.APIResponse, error) {
+	rb, ok := b.Backend.(stripe.RawRequestBackend)
+	if !ok {
+		return nil, errors.New("the Stripe backend does not make raw requests")
+	}
+	return rb.RawRequest(method, path, key, content, params)
 }
 
 // captured takes a response's body as it is, and its metadata.

@@ -19,18 +19,20 @@ import (
 // Stripe object reaches most of the others (a customer has subscriptions,
 // which have invoices, which have charges…): decoding one stripe.Customer
 // kept 1.9 MB of caches alive, most of a stdio server's heap. This decoder
-// fills the typed value by reflection, splitting each object into its raw
-// fields (a map of json.RawMessage, which needs no per-type state) and
-// describing only the types the response holds.
+// checks the JSON once (json.Valid), then walks it once, filling the typed
+// value by reflection; it keeps a small field table only for the struct
+// types a response holds.
 //
-// It follows stripe-go's own decoding (a test decodes stripe-mock's fixtures
-// both ways and compares): JSON names from the `json` tags
+// It follows stripe-go's own decoding (tests decode stripe-mock's fixtures,
+// and fuzzed input, both ways and compare): JSON names from the `json` tags
 // (matched exactly, then case-insensitively, as encoding/json does),
-// embedded structs' fields promoted, ",string" numbers, and for an
-// expandable object (a type whose UnmarshalJSON takes an id) a bare id
-// string filling its ID. The few types whose UnmarshalJSON does more (it
-// picks a variant by the object's type, keeps the raw JSON, or parses a
-// string) are handed to it.
+// embedded structs' fields promoted, ",string" numbers, null clearing only
+// pointers, maps, slices and interfaces, and for an expandable object (a
+// type whose UnmarshalJSON takes an id) a bare id string filling its ID.
+// The few types whose UnmarshalJSON does more (it picks a variant by the
+// object's type, keeps the raw JSON, or parses a string) are handed their
+// bytes; a stripe-go upgrade that adds such a type must add it to
+// ownUnmarshal (the fixture test lists the types it compares).
 
 // decode fills v (a pointer) from the JSON in data.
 func decode(data []byte, v any) error {

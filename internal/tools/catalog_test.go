@@ -388,13 +388,7 @@ func TestPaymentLinkProjection(t *testing.T) {
 }
 
 func TestCatalogRefused(t *testing.T) {
-	price := func(extra map[string]any) map[string]any {
-		args := map[string]any{"productId": "prod_abc", "unitAmount": 2500}
-		for k, v := range extra {
-			args[k] = v
-		}
-		return args
-	}
+	price := argsFrom(map[string]any{"productId": "prod_abc", "unitAmount": 2500})
 	monthly := func(count any) map[string]any {
 		return price(map[string]any{"recurring": map[string]any{"interval": "month", "intervalCount": count}})
 	}

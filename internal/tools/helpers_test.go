@@ -3,6 +3,7 @@ package tools_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -248,4 +249,14 @@ func checkListCases(t *testing.T, tool string, cases []wireCase, check func(t *t
 			check(t, item)
 		}
 	})
+}
+
+// argsFrom returns a func giving base's arguments with extra's added or
+// replaced, in a map of their own.
+func argsFrom(base map[string]any) func(extra map[string]any) map[string]any {
+	return func(extra map[string]any) map[string]any {
+		args := maps.Clone(base)
+		maps.Copy(args, extra)
+		return args
+	}
 }

@@ -230,13 +230,7 @@ func TestInvoiceProjection(t *testing.T) {
 }
 
 func TestInvoiceInputRefused(t *testing.T) {
-	item := func(extra map[string]any) map[string]any {
-		args := map[string]any{"customerId": "cus_123"}
-		for k, v := range extra {
-			args[k] = v
-		}
-		return args
-	}
+	item := argsFrom(map[string]any{"customerId": "cus_123"})
 	tests := []struct {
 		name string
 		tool string

@@ -467,13 +467,7 @@ func TestListSubscriptions(t *testing.T) {
 }
 
 func TestSubscriptionInputRefused(t *testing.T) {
-	create := func(extra map[string]any) map[string]any {
-		args := map[string]any{"customerId": "cus_123", "priceId": "price_123"}
-		for k, v := range extra {
-			args[k] = v
-		}
-		return args
-	}
+	create := argsFrom(map[string]any{"customerId": "cus_123", "priceId": "price_123"})
 	tests := []struct {
 		name string
 		tool string

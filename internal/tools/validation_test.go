@@ -15,13 +15,7 @@ func TestRefusedBeforeStripe(t *testing.T) {
 	for i := range 51 {
 		fiftyOne[fmt.Sprintf("key%d", i)] = "v"
 	}
-	pay := func(extra map[string]any) map[string]any {
-		args := map[string]any{"amount": 2500}
-		for k, v := range extra {
-			args[k] = v
-		}
-		return args
-	}
+	pay := argsFrom(map[string]any{"amount": 2500})
 	tests := []struct {
 		name string
 		tool string

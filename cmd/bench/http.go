@@ -131,7 +131,7 @@ func runHTTPBench(r *report, bin string, duration time.Duration, extraEnv []stri
 	for _, via := range []string{"/mcp", "/ws"} {
 		for _, n := range []int{1, 10, 50} {
 			cpu0 := cpuTime(cmd.Process.Pid)
-			rate, lat := load(client, base, via, n, duration)
+			rate, lat := load(client, base, via, n, 0, duration)
 			cpu := cpuTime(cmd.Process.Pid) - cpu0
 			perCall := time.Duration(0)
 			if len(lat) > 0 {
@@ -146,7 +146,7 @@ func runHTTPBench(r *report, bin string, duration time.Duration, extraEnv []stri
 	// Baseline: the same load against a bare handler, for what this
 	// machine's two cores allow HTTP round trips at all in this run.
 	floorURL, stopFloor := startChild("-serve-floor")
-	floorRate, floorLat := load(client, floorURL, "/mcp", 50, duration)
+	floorRate, floorLat := load(client, floorURL, "/mcp", 50, 0, duration)
 	stopFloor()
 	r.line("  baseline: bare net/http handler, 50 sessions", "%7.0f calls/s   p50 %6.2f ms   p99 %6.2f ms; /mcp reaches %.0f%% of its rate", floorRate, ms(pct(floorLat, 50)), ms(pct(floorLat, 99)), 100*at50/floorRate)
 	r.target("≥ 5,000 calls/s at 50 sessions over /mcp", at50 >= 5000)
@@ -158,7 +158,7 @@ func runHTTPBench(r *report, bin string, duration time.Duration, extraEnv []stri
 	// from when it was due, so a call held up behind a slow one counts the
 	// wait too.
 	for _, via := range []string{"/mcp", "/ws"} {
-		rate, lat := loadAt(client, base, via, 50, 5000, duration)
+		rate, lat := load(client, base, via, 50, 5000, duration)
 		r.line(fmt.Sprintf("%s, 50 sessions at 5,000 calls/s", via), "%7.0f calls/s   p50 %6.2f ms   p99 %6.2f ms   (p90 %.2f, p99.9 %.2f ms)", rate, ms(pct(lat, 50)), ms(pct(lat, 99)), ms(pct(lat, 90)), ms(pct(lat, 99.9)))
 		if via == "/mcp" {
 			r.target("p99 ≤ 20 ms at 5,000 calls/s from 50 sessions over /mcp", rate >= 4900 && pct(lat, 99) <= 20*time.Millisecond)
@@ -218,64 +218,24 @@ func residentKB(pid int) int64 {
 	return 0
 }
 
-// load runs n sessions on via for d and returns calls per second and the
-// latency of every call.
-func load(client *http.Client, base, via string, n int, d time.Duration) (float64, []time.Duration) {
+// load runs n sessions on via for d and returns the calls per second and
+// the latency of every call. With perSecond 0 each session calls again as
+// soon as it is answered and a call's latency runs from when it was sent;
+// otherwise the sessions together send perSecond calls a second on a fixed
+// schedule and a call's latency runs from when it was due, so a call held
+// up behind a slow one counts its wait too.
+func load(client *http.Client, base, via string, n, perSecond int, d time.Duration) (float64, []time.Duration) {
 	var (
 		mu   sync.Mutex
 		all  []time.Duration
 		wg   sync.WaitGroup
 		errs int
+		last time.Time // when the last session made its last call
 	)
-	ready := make(chan struct{})
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			call, done := dial(client, base, via)
-			defer done()
-			<-ready
-			var mine []time.Duration
-			stop := time.Now().Add(d)
-			for id := 10; time.Now().Before(stop); id++ {
-				t0 := time.Now()
-				if err := call(id); err != nil {
-					mu.Lock()
-					errs++
-					mu.Unlock()
-					continue
-				}
-				mine = append(mine, time.Since(t0))
-			}
-			mu.Lock()
-			all = append(all, mine...)
-			mu.Unlock()
-		}()
+	var every time.Duration
+	if perSecond > 0 {
+		every = time.Duration(n) * time.Second / time.Duration(perSecond)
 	}
-	time.Sleep(100 * time.Millisecond) // sessions opened
-	start := time.Now()
-	close(ready)
-	wg.Wait()
-	elapsed := time.Since(start)
-	if errs > 0 {
-		log.Printf("%s with %d sessions: %d failed calls", via, n, errs)
-	}
-	slices.Sort(all)
-	return float64(len(all)) / elapsed.Seconds(), all
-}
-
-// loadAt runs n sessions on via for d, together sending perSecond calls a
-// second on a fixed schedule, and returns the rate achieved and the latency
-// of every call counted from the moment it was due.
-func loadAt(client *http.Client, base, via string, n, perSecond int, d time.Duration) (float64, []time.Duration) {
-	var (
-		mu   sync.Mutex
-		all  []time.Duration
-		wg   sync.WaitGroup
-		errs int
-		last time.Time
-	)
-	every := time.Duration(n) * time.Second / time.Duration(perSecond)
 	ready := make(chan time.Time)
 	for i := range n {
 		wg.Add(1)
@@ -285,10 +245,17 @@ func loadAt(client *http.Client, base, via string, n, perSecond int, d time.Dura
 			defer done()
 			start := <-ready
 			var mine []time.Duration
-			// Each session's schedule is offset so the calls spread evenly.
+			// On a schedule, each session's is offset so the calls spread
+			// evenly.
 			due := start.Add(every * time.Duration(i) / time.Duration(n))
 			stop := start.Add(d)
-			for id := 10; due.Before(stop); id++ {
+			for id := 10; ; id++ {
+				if every == 0 {
+					due = time.Now()
+				}
+				if !due.Before(stop) {
+					break
+				}
 				if wait := time.Until(due); wait > 0 {
 					time.Sleep(wait)
 				}
@@ -316,7 +283,7 @@ func loadAt(client *http.Client, base, via string, n, perSecond int, d time.Dura
 	}
 	wg.Wait()
 	if errs > 0 {
-		log.Printf("%s with %d sessions at %d calls/s: %d failed calls", via, n, perSecond, errs)
+		log.Printf("%s with %d sessions (%d calls/s scheduled; 0: flat out): %d failed calls", via, n, perSecond, errs)
 	}
 	slices.Sort(all)
 	return float64(len(all)) / last.Sub(start).Seconds(), all

@@ -12,24 +12,22 @@ import (
 type backend struct{ stripe.Backend }
 
 func (b backend) Call(method, path, key string, params stripe.ParamsContainer, v stripe.LastResponseSetter) error {
-	c := &captured{}
-	if err := b.Backend.Call(method, path, key, params, c); err != nil {
-		return err
-	}
-	return c.into(v)
+	return decoded(v, func(c *captured) error { return b.Backend.Call(method, path, key, params, c) })
 }
 
 func (b backend) CallRaw(method, path, key string, body []byte, params *stripe.Params, v stripe.LastResponseSetter) error {
-	c := &captured{}
-	if err := b.Backend.CallRaw(method, path, key, body, params, c); err != nil {
-		return err
-	}
-	return c.into(v)
+	return decoded(v, func(c *captured) error { return b.Backend.CallRaw(method, path, key, body, params, c) })
 }
 
 func (b backend) CallMultipart(method, path, key, boundary string, body *bytes.Buffer, params *stripe.Params, v stripe.LastResponseSetter) error {
+	return decoded(v, func(c *captured) error { return b.Backend.CallMultipart(method, path, key, boundary, body, params, c) })
+}
+
+// decoded makes call, which stripe-go answers into a captured, and decodes
+// the response into v.
+func decoded(v stripe.LastResponseSetter, call func(*captured) error) error {
 	c := &captured{}
-	if err := b.Backend.CallMultipart(method, path, key, boundary, body, params, c); err != nil {
+	if err := call(c); err != nil {
 		return err
 	}
 	return c.into(v)

@@ -69,7 +69,7 @@ var fixtureTypes = map[string]func() any{
 	"webhook_endpoint":                  func() any { return new(stripe.WebhookEndpoint) },
 }
 
-func fixtures(t *testing.T) map[string]json.RawMessage {
+func fixtures(t testing.TB) map[string]json.RawMessage {
 	t.Helper()
 	var f struct {
 		Resources map[string]json.RawMessage `json:"resources"`
@@ -215,15 +215,10 @@ func TestDecodeErrors(t *testing.T) {
 // BenchmarkDecode: a payment intent and a page of 10 customers, decoded by
 // stripe-go (encoding/json, the baseline) and by decode.
 func BenchmarkDecode(b *testing.B) {
-	var f struct {
-		Resources map[string]json.RawMessage `json:"resources"`
-	}
-	if err := json.Unmarshal(embedded.OpenAPIFixtures, &f); err != nil {
-		b.Fatal(err)
-	}
+	fx := fixtures(b)
 	items := make([]json.RawMessage, 10)
 	for i := range items {
-		items[i] = f.Resources["customer"]
+		items[i] = fx["customer"]
 	}
 	page, _ := json.Marshal(map[string]any{"object": "list", "url": "/v1/customers", "has_more": true, "data": items})
 	for _, c := range []struct {
@@ -231,7 +226,7 @@ func BenchmarkDecode(b *testing.B) {
 		data []byte
 		into func() any
 	}{
-		{"payment_intent", f.Resources["payment_intent"], func() any { return new(stripe.PaymentIntent) }},
+		{"payment_intent", fx["payment_intent"], func() any { return new(stripe.PaymentIntent) }},
 		{"customers", page, func() any { return new(stripe.CustomerList) }},
 	} {
 		b.Run(c.name+"/stripe-go", func(b *testing.B) {
@@ -254,12 +249,9 @@ func BenchmarkDecode(b *testing.B) {
 // FuzzDecode: any bytes decode without a panic, and whatever stripe-go's
 // decoding takes, decode takes too, with the same result.
 func FuzzDecode(f *testing.F) {
-	var fx struct {
-		Resources map[string]json.RawMessage `json:"resources"`
-	}
-	json.Unmarshal(embedded.OpenAPIFixtures, &fx)
+	fx := fixtures(f)
 	for _, name := range []string{"customer", "balance_transaction", "price", "subscription"} {
-		f.Add([]byte(fx.Resources[name]))
+		f.Add([]byte(fx[name]))
 	}
 	f.Add([]byte(`{"id":"cus_1","metadata":{"a":"b"},"balance":-5,"invoice_settings":{"default_payment_method":"pm_1"}}`))
 	f.Add([]byte(`{"unit_amount_decimal":"12.5","tiers":[{"up_to":null}],"recurring":null}`))

@@ -45,25 +45,7 @@ func newServer(t *testing.T, o server.Options) *server.Server {
 // latest.
 func connect(t *testing.T, srv *server.Server, copts *mcp.ClientOptions, protocol string) *mcp.ClientSession {
 	t.Helper()
-	ctx := context.Background()
-	st, ct := mcp.NewInMemoryTransports()
-	ss, err := srv.MCP.Connect(ctx, st, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sopts *mcp.ClientSessionOptions
-	if protocol != "" {
-		sopts = &mcp.ClientSessionOptions{ProtocolVersion: protocol}
-	}
-	cs, err := mcp.NewClient(&mcp.Implementation{Name: "resources-test", Version: "1"}, copts).Connect(ctx, ct, sopts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cs.Close()
-		ss.Wait()
-	})
-	return cs
+	return testutil.ConnectServerAt(t, srv.MCP, copts, protocol)
 }
 
 // withStripeMock points o at stripe-mock and returns the recorder of what

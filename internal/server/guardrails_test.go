@@ -58,21 +58,7 @@ func (e *guardedEnv) client(t *testing.T, elicit func(*mcp.ElicitRequest) (*mcp.
 	if elicit != nil {
 		opts = &mcp.ClientOptions{ElicitationHandler: func(_ context.Context, r *mcp.ElicitRequest) (*mcp.ElicitResult, error) { return elicit(r) }}
 	}
-	st, ct := mcp.NewInMemoryTransports()
-	ss, err := e.srv.MCP.Connect(context.Background(), st, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sopts *mcp.ClientSessionOptions
-	if protocol != "" {
-		sopts = &mcp.ClientSessionOptions{ProtocolVersion: protocol}
-	}
-	cs, err := mcp.NewClient(&mcp.Implementation{Name: "guard-client", Version: "1"}, opts).Connect(context.Background(), ct, sopts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cs.Close(); ss.Wait() })
-	return cs
+	return testutil.ConnectServerAt(t, e.srv.MCP, opts, protocol)
 }
 
 // posts are the POSTs Stripe received to paths starting with prefix.

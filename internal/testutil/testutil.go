@@ -154,14 +154,25 @@ func Connect(t testing.TB, o server.Options) *mcp.ClientSession {
 // ConnectServer connects an in-memory client to s.
 func ConnectServer(t testing.TB, s *mcp.Server, copts *mcp.ClientOptions) *mcp.ClientSession {
 	t.Helper()
+	return ConnectServerAt(t, s, copts, "")
+}
+
+// ConnectServerAt connects an in-memory client to s that asks for protocol
+// version protocol ("" is the SDK's latest).
+func ConnectServerAt(t testing.TB, s *mcp.Server, copts *mcp.ClientOptions, protocol string) *mcp.ClientSession {
+	t.Helper()
 	ctx := context.Background()
 	st, ct := mcp.NewInMemoryTransports()
 	ss, err := s.Connect(ctx, st, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	var sopts *mcp.ClientSessionOptions
+	if protocol != "" {
+		sopts = &mcp.ClientSessionOptions{ProtocolVersion: protocol}
+	}
 	client := mcp.NewClient(&mcp.Implementation{Name: "test-client", Version: "1.0"}, copts)
-	cs, err := client.Connect(ctx, ct, nil)
+	cs, err := client.Connect(ctx, ct, sopts)
 	if err != nil {
 		t.Fatal(err)
 	}

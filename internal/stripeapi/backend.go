@@ -50,6 +50,8 @@ type captured struct {
 	resp *stripe.APIResponse
 }
 
+// UnmarshalJSON keeps data, which encoding/json has checked is valid JSON
+// before handing it over.
 func (c *captured) UnmarshalJSON(data []byte) error {
 	c.body = append(c.body[:0], data...)
 	return nil
@@ -60,7 +62,7 @@ func (c *captured) SetLastResponse(r *stripe.APIResponse) { c.resp = r }
 // into decodes the body into v and hands v the response, as stripe-go does.
 func (c *captured) into(v stripe.LastResponseSetter) error {
 	if len(c.body) > 0 {
-		if err := decode(c.body, v); err != nil {
+		if err := decodeValid(c.body, v); err != nil {
 			return err
 		}
 	}

@@ -39,6 +39,12 @@ func decode(data []byte, v any) error {
 	if !json.Valid(data) {
 		return errors.New("decode: the response is not valid JSON")
 	}
+	return decodeValid(data, v)
+}
+
+// decodeValid is decode for data already known to be valid JSON (the walk
+// relies on it).
+func decodeValid(data []byte, v any) error {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return fmt.Errorf("decode: %T is not a non-nil pointer", v)

@@ -7,12 +7,15 @@ import (
 	"strings"
 )
 
-// secretRE matches Stripe secret, restricted and publishable keys and webhook
-// signing secrets wherever they appear in free text. It has no word boundary
-// on the left: escaped text ("\nsk_…", "%3Dsk_…") and names such as
-// "api_key_sk_…" put a word character right before a key, and masking a
-// look-alike by mistake costs nothing.
-var secretRE = regexp.MustCompile(`(?:(?:sk|rk|pk)_(?:test|live)|whsec)_[A-Za-z0-9]+`)
+// secretRE matches Stripe secret, restricted, publishable and ephemeral keys,
+// webhook signing secrets, and the secret part of client secrets
+// ("pi_…_secret_…", "seti_…_secret_…", which let a browser confirm the
+// payment) wherever they appear in free text: stripe-go's debug log repeats
+// every response, and a payment intent carries its client secret. It has no
+// word boundary on the left: escaped text ("\nsk_…", "%3Dsk_…") and names
+// such as "api_key_sk_…" put a word character right before a key, and
+// masking a look-alike by mistake costs nothing.
+var secretRE = regexp.MustCompile(`(?:(?:sk|rk|pk|ek)_(?:test|live)|whsec)_[A-Za-z0-9]+|_secret_[A-Za-z0-9]{10,}`)
 
 // Mask shows at most the kind of a secret and its last four characters:
 // "sk_test_…abcd". Values it does not recognise become "…" plus the last four
@@ -22,7 +25,7 @@ func Mask(secret string) string {
 		return ""
 	}
 	prefix := ""
-	for _, p := range []string{"sk_test_", "sk_live_", "rk_test_", "rk_live_", "pk_test_", "pk_live_", "whsec_"} {
+	for _, p := range []string{"sk_test_", "sk_live_", "rk_test_", "rk_live_", "pk_test_", "pk_live_", "ek_test_", "ek_live_", "whsec_", "_secret_"} {
 		if strings.HasPrefix(secret, p) {
 			prefix = p
 			break
@@ -35,7 +38,8 @@ func Mask(secret string) string {
 	return prefix + "…" + rest[len(rest)-4:]
 }
 
-// Secrets replaces every Stripe key or webhook secret in s by its masked form.
+// Secrets replaces every Stripe key, webhook secret or client secret in s by
+// its masked form ("pi_123_secret_…wxyz" keeps the intent's id).
 func Secrets(s string) string {
 	if !strings.Contains(s, "_") {
 		return s

@@ -88,6 +88,11 @@ func TestSecrets(t *testing.T) {
 		{"after an underscore", "api_key_" + testKey, "api_key_sk_test_…1234"},
 		{"short key", "sk_test_abc rest", "sk_test_… rest"},
 		{"a mode that is not test or live is left alone", "sk_prod_" + strings.Repeat("a", 30), "sk_prod_" + strings.Repeat("a", 30)},
+		{"ephemeral key", "ek_live_" + strings.Repeat("b", 24) + "ek99", "ek_live_…ek99"},
+		{"payment intent client secret", `"client_secret": "pi_3Abc_secret_Dm43xiq1k0ywrRRjDoi8y1gkM"`, `"client_secret": "pi_3Abc_secret_…1gkM"`},
+		{"setup intent client secret", "seti_1Pg_secret_QXg2AQLdBxJwtY51IkwvUaBVsnCqPSp", "seti_1Pg_secret_…qPSp"},
+		{"source client secret", "src_client_secret_HIJKLMNOPQRSTUVW", "src_client_secret_…TUVW"},
+		{"words about secrets are left alone", "client_secret webhook_secret_set STRIPE_WEBHOOK_SECRET_FILE", "client_secret webhook_secret_set STRIPE_WEBHOOK_SECRET_FILE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

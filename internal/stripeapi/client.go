@@ -102,9 +102,10 @@ func New(o Options) (*Client, error) {
 		logger:  o.Logger,
 	}
 	setAppInfo()
+	logger := &leveledLogger{l: o.Logger}
 	cfg := &stripe.BackendConfig{
-		HTTPClient:        &http.Client{Timeout: o.Timeout, Transport: rt},
-		LeveledLogger:     &leveledLogger{l: o.Logger},
+		HTTPClient:        &http.Client{Timeout: o.Timeout, Transport: errorAnswers{rt}},
+		LeveledLogger:     logger,
 		MaxNetworkRetries: stripe.Int64(int64(o.MaxNetworkRetries)),
 		URL:               stripe.String(base),
 	}
@@ -114,7 +115,7 @@ func New(o Options) (*Client, error) {
 			b.SetNetworkRetriesSleep(false)
 		}
 	}
-	backends.API = backend{backends.API}
+	backends.API = backend{Backend: backends.API, log: logger}
 	return &Client{
 		Client:  stripe.NewClient(o.Key, stripe.WithBackends(backends)),
 		BaseURL: base,

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -27,6 +28,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stripe/stripe-go/v85"
+	"github.com/stripe/stripe-mock/embedded"
 
 	"github.com/stripe-mcp/stripe-mcp/internal/sandbox"
 	"github.com/stripe-mcp/stripe-mcp/internal/stripeapi"
@@ -40,6 +42,7 @@ func main() {
 	binary := flag.String("binary", "", "stripe-mcp binary (default: build one, static, as released)")
 	serveMock := flag.Bool("serve-mock", false, "internal: serve stripe-mock on a loopback port, print its URL, exit when stdin closes")
 	serveFake := flag.Bool("serve-fake", false, "internal: serve a fast Stripe fake likewise")
+	serveDeclines := flag.Bool("serve-declines", false, "internal: serve stripe-mock declining every payment, likewise")
 	serveFloor := flag.Bool("serve-floor", false, "internal: serve the bare HTTP handler the -http figures are compared with, likewise")
 	httpMode := flag.Bool("http", false, "measure the HTTP transports (calls/s, latency, idle-session memory) instead")
 	duration := flag.Duration("duration", 3*time.Second, "with -http: how long each load step runs")
@@ -48,7 +51,11 @@ func main() {
 	flag.Parse()
 	log.SetFlags(0)
 	if *serveMock {
-		runMock()
+		runMock(false)
+		return
+	}
+	if *serveDeclines {
+		runMock(true)
 		return
 	}
 	if *serveFake {
@@ -125,24 +132,20 @@ func main() {
 
 	// 2. A stdio session making 100 calls: peak RSS.
 	cs, cmd := connect(bin, env)
-	cus := structured(call(cs, "stripe_create_customer", map[string]any{"email": "jane@example.com", "name": "Jane Doe"}))
-	cusID, _ := cus["id"].(string)
-	for i := 0; i < 100; i++ {
-		switch i % 4 {
-		case 0:
-			call(cs, "stripe_get_customer", map[string]any{"customerId": cusID})
-		case 1:
-			call(cs, "stripe_list_payments", map[string]any{"limit": 10})
-		case 2:
-			call(cs, "stripe_create_payment", map[string]any{"amount": 2500, "customerId": cusID})
-		case 3:
-			call(cs, "stripe_get_balance", map[string]any{"detailed": true})
-		}
-	}
+	cusID, _ := hundredCalls(cs)
 	peak := peakRSS(cmd.Process.Pid)
 	floorRSS := initRSS(bin, env)
 	r.line("peak RSS, stdio session with 100 calls", "%.1f MB", float64(peak)/1024)
 	r.line("  baseline: peak RSS right after initialize", "%.1f MB; 100 calls later %.2fx that", float64(floorRSS)/1024, float64(peak)/float64(max(floorRSS, 1)))
+	// The same session where Stripe declines every payment (no target: a
+	// decline's error, with the payment intent it carries, is decoded too).
+	declinesURL, stopDeclines := startChild("-serve-declines")
+	dcs, dcmd := connect(bin, append(env[:len(env):len(env)], "STRIPE_API_BASE="+declinesURL))
+	_, declined := hundredCalls(dcs)
+	dpeak := peakRSS(dcmd.Process.Pid)
+	dcs.Close()
+	stopDeclines()
+	r.line("  the same session, its payments declined", "%.1f MB (%d declines); %.2fx the session without", float64(dpeak)/1024, declined, float64(dpeak)/float64(max(peak, 1)))
 	r.target("≤ 20 MB", peak > 0 && peak <= 20*1024)
 
 	// 3. Sizes: tools/list per tool, and a customer result against the raw
@@ -305,6 +308,37 @@ func call(cs *mcp.ClientSession, name string, args map[string]any) *mcp.CallTool
 	return res
 }
 
+// hundredCalls creates a customer, then makes 100 calls: reads, lists,
+// payments and balances in turn. It returns the customer's id and how many
+// payments Stripe declined; any other error ends the bench.
+func hundredCalls(cs *mcp.ClientSession) (cusID string, declined int) {
+	cus := structured(call(cs, "stripe_create_customer", map[string]any{"email": "jane@example.com", "name": "Jane Doe"}))
+	cusID, _ = cus["id"].(string)
+	for i := 0; i < 100; i++ {
+		switch i % 4 {
+		case 0:
+			call(cs, "stripe_get_customer", map[string]any{"customerId": cusID})
+		case 1:
+			call(cs, "stripe_list_payments", map[string]any{"limit": 10})
+		case 2:
+			res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "stripe_create_payment", Arguments: map[string]any{"amount": 2500, "customerId": cusID}})
+			if err != nil {
+				log.Fatalf("stripe_create_payment: %v", err)
+			}
+			if res.IsError {
+				b, _ := json.Marshal(res.Content)
+				if !strings.Contains(string(b), "declined") {
+					log.Fatalf("stripe_create_payment: %s", b)
+				}
+				declined++
+			}
+		case 3:
+			call(cs, "stripe_get_balance", map[string]any{"detailed": true})
+		}
+	}
+	return cusID, declined
+}
+
 func structured(res *mcp.CallToolResult) map[string]any {
 	var m map[string]any
 	b, _ := json.Marshal(res.StructuredContent)
@@ -388,14 +422,42 @@ func (c *rawClient) close() {
 // startMock runs this program again as a stripe-mock server.
 func startMock() (string, func()) { return startChild("-serve-mock") }
 
-func runMock() {
+// runMock serves stripe-mock; with declines, a payment intent is not
+// created but declined (402, a card error carrying the payment intent and
+// its payment method, as Stripe sends one).
+func runMock(declines bool) {
 	out := reserveStdout()
 	h, err := sandbox.Handler()
 	if err != nil {
 		log.Fatal(err)
 	}
+	if declines {
+		h = declining(h)
+	}
 	srv := httptest.NewServer(h)
 	fmt.Fprintln(out, srv.URL)
 	io.Copy(io.Discard, os.Stdin)
 	srv.Close()
+}
+
+func declining(next http.Handler) http.Handler {
+	var f struct {
+		Resources map[string]json.RawMessage `json:"resources"`
+	}
+	if err := json.Unmarshal(embedded.OpenAPIFixtures, &f); err != nil {
+		log.Fatal(err)
+	}
+	body := `{"error":{"type":"card_error","code":"card_declined","decline_code":"insufficient_funds","message":"Your card has insufficient funds.","doc_url":"https://stripe.com/docs/error-codes/card-declined","payment_intent":` +
+		string(f.Resources["payment_intent"]) + `,"payment_method":` + string(f.Resources["payment_method"]) + `}}`
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != "/v1/payment_intents" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Request-Id", "req_declined")
+		w.WriteHeader(http.StatusPaymentRequired)
+		io.WriteString(w, body)
+	})
 }

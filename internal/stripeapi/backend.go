@@ -21,7 +21,7 @@ import (
 // inside its own request loop, where no backend can step in, and
 // stripe.Error reaches a payment intent, a payment method, a setup intent
 // and a source: the first decline of a session built 1.8 MB of encoder
-// caches and took 6 ms. So for the calls made through backend, errorAnswers
+// caches and took 6–9 ms. So for the calls made through backend, errorAnswers
 // (the HTTP client's transport, above the retries) hands stripe-go Stripe's
 // JSON error as a 200 carrying the real status in errorStatusHeader;
 // stripe-go passes the body on as a success, and into decodes the error

@@ -111,14 +111,18 @@ func TestStripeErrorsDecodedAsStripeGoDoes(t *testing.T) {
 	}
 }
 
-// A list's pages go through CallRaw: their errors are decoded likewise.
+// A list's pages go through CallRaw: their errors are decoded likewise (the
+// log line is backend's, not stripe-go's JSON of the error).
 func TestListErrorDecoded(t *testing.T) {
 	f := newFake(t, always(http.StatusBadRequest, `{"error":{"type":"invalid_request_error","param":"limit","message":"Invalid limit"}}`))
-	c, _ := newTestClient(t, f.URL, nil)
+	c, logs := newTestClient(t, f.URL, nil)
 	err := c.V1Customers.List(t.Context(), &stripe.CustomerListParams{}).Err()
 	se, ok := err.(*stripe.Error)
 	if !ok || se.Param != "limit" || se.HTTPStatusCode != 400 {
 		t.Fatalf("error %T %+v, want the 400 on limit", err, err)
+	}
+	if !strings.Contains(logs.String(), "(status 400): Stripe refused the request: Invalid limit") {
+		t.Errorf("the error was not decoded by backend:\n%s", logs)
 	}
 }
 

@@ -228,6 +228,12 @@ func BenchmarkDecode(b *testing.B) {
 	}{
 		{"payment_intent", fx["payment_intent"], func() any { return new(stripe.PaymentIntent) }},
 		{"customers", page, func() any { return new(stripe.CustomerList) }},
+		// A decline as Stripe sends it, with its payment intent and method.
+		{"decline", []byte(errorBodies(b)[0].body), func() any {
+			return new(struct {
+				Error *stripe.Error `json:"error"`
+			})
+		}},
 	} {
 		b.Run(c.name+"/stripe-go", func(b *testing.B) {
 			for b.Loop() {

@@ -182,6 +182,10 @@ func contextWithOwnErrors(ctx context.Context) context.Context {
 // 200, the status line Stripe sent. It never leaves the process.
 const errorStatusHeader = "Stripe-Mcp-Error-Status"
 
+// maxErrorBody is the largest error answer errorAnswers reads; Stripe's are
+// a few kilobytes.
+const maxErrorBody = 1 << 20
+
 // errorAnswers hands Stripe's JSON errors to backend (see backend) for the
 // requests it marked.
 type errorAnswers struct{ base http.RoundTripper }
@@ -191,11 +195,20 @@ func (t errorAnswers) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil || resp.StatusCode < 400 || req.Context().Value(ownErrorsKey{}) == nil {
 		return resp, err
 	}
-	body, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody+1))
 	if err != nil {
+		resp.Body.Close()
 		return nil, err
 	}
+	if len(body) > maxErrorBody {
+		// Not an error Stripe would send: stripe-go reads it, as it is.
+		resp.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(body), resp.Body), resp.Body}
+		return resp, nil
+	}
+	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	if !handedOver(resp.StatusCode, body) {
 		return resp, nil

@@ -138,6 +138,8 @@ func TestErrorAnswersHandsOverOnlyWhatBackendDecodes(t *testing.T) {
 			answer(w, status, `{"error":{"type":"invalid_request_error","code":"lock_timeout","message":"This object cannot be accessed right now."}}`)
 		case "null":
 			answer(w, status, `{"error":null}`)
+		case "huge":
+			answer(w, status, `{"error":{"type":"api_error","message":"`+strings.Repeat("x", maxErrorBody)+`"}}`)
 		default:
 			w.WriteHeader(status)
 			io.WriteString(w, "<html>Bad Gateway</html>")
@@ -156,6 +158,7 @@ func TestErrorAnswersHandsOverOnlyWhatBackendDecodes(t *testing.T) {
 		{"marked lock timeout", "status=429&body=lock", true, 429, ""},
 		{"marked other 429", "status=429&body=json", true, 200, "429 Too Many Requests"},
 		{"marked null error", "status=500&body=null", true, 500, ""},
+		{"marked error over the size read", "status=500&body=huge", true, 500, ""},
 		{"marked success", "status=200&body=json", true, 200, ""},
 	}
 	for _, tt := range tests {
@@ -174,8 +177,8 @@ func TestErrorAnswersHandsOverOnlyWhatBackendDecodes(t *testing.T) {
 			if resp.StatusCode != tt.wantStatus || resp.Header.Get(errorStatusHeader) != tt.wantMarker {
 				t.Errorf("status %d, marker %q; want %d, %q", resp.StatusCode, resp.Header.Get(errorStatusHeader), tt.wantStatus, tt.wantMarker)
 			}
-			if len(body) == 0 {
-				t.Error("the body was lost")
+			if len(body) == 0 || !strings.Contains(tt.query, "body=html") && !json.Valid(body) {
+				t.Errorf("the body was lost or cut (%d bytes)", len(body))
 			}
 		})
 	}

@@ -34,7 +34,7 @@ var approveSchema = map[string]any{
 
 // confirm gets a person's approval for a call, or says why the call stops
 // here. It returns (nil, nil) when the call is approved and may go on.
-func (h *handler[In]) confirm(c *call, info *stripeapi.CallInfo, args map[string]any, mv *guard.Movement, canonical []byte) (*mcp.CallToolResult, error) {
+func (h *handler) confirm(c *call, info *stripeapi.CallInfo, args map[string]any, mv *guard.Movement, canonical []byte) (*mcp.CallToolResult, error) {
 	pol := h.d.Policy
 	fingerprint := h.fingerprint(c, canonical)
 	// A confirmation token from an earlier confirmation_required result.
@@ -97,17 +97,17 @@ func (h *handler[In]) confirm(c *call, info *stripeapi.CallInfo, args map[string
 
 // fingerprint binds an approval to this exact call: the tool, who makes
 // it, for which account, with which arguments.
-func (h *handler[In]) fingerprint(c *call, canonical []byte) string {
+func (h *handler) fingerprint(c *call, canonical []byte) string {
 	sum := sha256.New()
-	for _, part := range []string{h.t.Name, principalOf(c), h.d.Stripe.Account, string(canonical)} {
+	for _, part := range []string{h.Name, principalOf(c), h.d.Stripe.Account, string(canonical)} {
 		fmt.Fprintf(sum, "%d:%s", len(part), part)
 	}
 	return hex.EncodeToString(sum.Sum(nil))
 }
 
 // summary says what the call will do, for the person asked.
-func (h *handler[In]) summary(mv *guard.Movement) string {
-	s := h.t.Title
+func (h *handler) summary(mv *guard.Movement) string {
+	s := h.Title
 	if mv != nil && mv.Summary != "" {
 		s = mv.Summary
 	}

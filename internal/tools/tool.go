@@ -143,15 +143,32 @@ func (t *tool[In]) GenerateSchema() (*jsonschema.Schema, error) {
 func (t *tool[In]) build(d *Deps) registry.Tool {
 	raw, err := InputSchema(t.Name)
 	if err != nil {
-		// A missing snapshot fails the snapshot test; keep the server
-		// working from reflection meanwhile.
-		s, gerr := t.GenerateSchema()
-		if gerr != nil {
-			panic(gerr)
-		}
-		raw, _ = json.Marshal(s)
+		// The snapshots are compiled in, and the snapshot test fails for a
+		// missing or stale one: this is a build that was never tested.
+		// (Inferring the schema here would link the reflection into every
+		// binary for a case that cannot ship.)
+		panic(err)
 	}
-	h := &handler[In]{t: t, d: d, raw: raw}
+	h := &handler{Meta: t.Meta, d: d, raw: raw,
+		decode: func(raw []byte) (any, error) {
+			in := new(In)
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(in); err != nil {
+				return nil, err
+			}
+			if v, ok := any(in).(validator); ok {
+				if err := v.validate(d); err != nil {
+					return nil, err
+				}
+			}
+			return in, nil
+		},
+		run: func(c *call, in any) (any, error) { return t.run(c, in.(*In)) },
+	}
+	if t.money != nil {
+		h.money = func(c *call, in any) (*guard.Movement, error) { return t.money(c, in.(*In)) }
+	}
 	return registry.Tool{
 		Toolset: t.Toolset,
 		Tool: &mcp.Tool{
@@ -283,18 +300,25 @@ func dropClosed(s *jsonschema.Schema) {
 }
 
 // handler runs one tool call: decode, refuse card numbers, validate, run,
-// project.
-type handler[In any] struct {
-	t   *tool[In]
+// project. It is not generic: the tool's input type is bound in by build
+// (decode, run and money), so its code exists once rather than once per
+// input type.
+type handler struct {
+	Meta
 	d   *Deps
 	raw []byte
+	// decode makes the tool's input (a *In) from arguments that passed the
+	// schema, refusing unknown fields, and runs its validate.
+	decode func(raw []byte) (any, error)
+	run    func(c *call, in any) (any, error)
+	money  func(c *call, in any) (*guard.Movement, error) // nil: no money
 
 	once     sync.Once
 	resolved *jsonschema.Resolved
 	rerr     error
 }
 
-func (h *handler[In]) schema() (*jsonschema.Resolved, error) {
+func (h *handler) schema() (*jsonschema.Resolved, error) {
 	h.once.Do(func() {
 		var s jsonschema.Schema
 		if h.rerr = json.Unmarshal(h.raw, &s); h.rerr == nil {
@@ -304,7 +328,7 @@ func (h *handler[In]) schema() (*jsonschema.Resolved, error) {
 	return h.resolved, h.rerr
 }
 
-func (h *handler[In]) handle(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+func (h *handler) handle(ctx context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 	raw, args, err := decodeArguments(req.Params.Arguments)
 	if err != nil {
 		return inputError(err), nil
@@ -314,7 +338,7 @@ func (h *handler[In]) handle(ctx context.Context, req *mcp.CallToolRequest) (*mc
 	}
 	resolved, err := h.schema()
 	if err != nil {
-		return nil, fmt.Errorf("tool %s: schema: %w", h.t.Name, err)
+		return nil, fmt.Errorf("tool %s: schema: %w", h.Name, err)
 	}
 	if err := precheck(resolved.Schema(), args, ""); err != nil {
 		return inputError(err), nil
@@ -324,16 +348,9 @@ func (h *handler[In]) handle(ctx context.Context, req *mcp.CallToolRequest) (*mc
 	}
 	// The arguments passed the schema; decode the same bytes into the typed
 	// input (a null leaves its field unset, as the map dropped it).
-	var in In
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
+	in, err := h.decode(raw)
+	if err != nil {
 		return inputError(err), nil
-	}
-	if v, ok := any(&in).(validator); ok {
-		if err := v.validate(h.d); err != nil {
-			return inputError(err), nil
-		}
 	}
 	full, _ := args["full"].(bool)
 	c := &call{Context: ctx, d: h.d, req: req, full: full}
@@ -341,22 +358,22 @@ func (h *handler[In]) handle(ctx context.Context, req *mcp.CallToolRequest) (*mc
 	if info == nil {
 		c.Context, info = stripeapi.WithCallInfo(ctx)
 	}
-	if h.t.ReadOnly {
-		out, err := h.t.run(c, &in)
+	if h.ReadOnly {
+		out, err := h.run(c, in)
 		return h.finish(c, info, "", out, err)
 	}
 	// A write that reached Stripe finishes (or times out) even if the
 	// client cancels: an abandoned charge is worse than a late answer.
 	c.Context = context.WithoutCancel(c.Context)
-	canonical, err := h.canonical(&in)
+	canonical, err := h.canonical(in)
 	if err != nil {
 		return nil, err
 	}
 	release := func(context.Context) error { return nil }
 	if pol := h.d.Policy; pol.Active() {
 		var mv *guard.Movement
-		if h.t.money != nil {
-			if mv, err = h.t.money(c, &in); err != nil {
+		if h.money != nil {
+			if mv, err = h.money(c, in); err != nil {
 				return errorResult(err)
 			}
 			if mv.Known {
@@ -366,12 +383,12 @@ func (h *handler[In]) handle(ctx context.Context, req *mcp.CallToolRequest) (*mc
 		if err := pol.Check(mv); err != nil {
 			return errorResult(err)
 		}
-		if pol.NeedsConfirmation(mv, h.t.Destructive) {
+		if pol.NeedsConfirmation(mv, h.Destructive) {
 			if res, err := h.confirm(c, info, args, mv, canonical); res != nil || err != nil {
 				return res, err
 			}
 		}
-		if release, err = pol.Reserve(c, mv, h.t.Name); err != nil {
+		if release, err = pol.Reserve(c, mv, h.Name); err != nil {
 			return errorResult(err)
 		}
 	}
@@ -379,24 +396,24 @@ func (h *handler[In]) handle(ctx context.Context, req *mcp.CallToolRequest) (*mc
 	if c.keyBase, scope, err = h.key(c, args, canonical); err != nil {
 		return nil, err
 	}
-	out, runErr := h.t.run(c, &in)
+	out, runErr := h.run(c, in)
 	if runErr != nil {
 		if rerr := release(context.WithoutCancel(ctx)); rerr != nil {
-			h.d.logger().Error("daily-limit reservation not released", "tool", h.t.Name, "error", rerr)
+			h.d.logger().Error("daily-limit reservation not released", "tool", h.Name, "error", rerr)
 		}
 	}
 	return h.finish(c, info, scope, out, runErr)
 }
 
 // finish turns a run's outcome into the result.
-func (h *handler[In]) finish(c *call, info *stripeapi.CallInfo, scope string, out any, err error) (*mcp.CallToolResult, error) {
+func (h *handler) finish(c *call, info *stripeapi.CallInfo, scope string, out any, err error) (*mcp.CallToolResult, error) {
 	if err != nil {
 		res, rerr := errorResult(err)
 		if scope != "" && res != nil && info.Sent() {
 			// The failure is Stripe's answer to this key; the next attempt
 			// must be a new request, not a replay of the failure.
 			if ferr := h.d.Idempotency.Failed(context.WithoutCancel(c), scope); ferr != nil {
-				h.d.logger().Error("idempotency generation not advanced", "tool", h.t.Name, "error", ferr)
+				h.d.logger().Error("idempotency generation not advanced", "tool", h.Name, "error", ferr)
 			}
 		}
 		return res, rerr
@@ -411,28 +428,28 @@ func (h *handler[In]) finish(c *call, info *stripeapi.CallInfo, scope string, ou
 // canonical is the identity of a write: its validated input (defaults
 // filled in, values normalised, so "USD" and an omitted default currency
 // are the same call) in canonical form, without meta-arguments.
-func (h *handler[In]) canonical(in *In) ([]byte, error) {
+func (h *handler) canonical(in any) ([]byte, error) {
 	b, err := json.Marshal(in)
 	if err != nil {
-		return nil, fmt.Errorf("tool %s: encoding the input: %w", h.t.Name, err)
+		return nil, fmt.Errorf("tool %s: encoding the input: %w", h.Name, err)
 	}
 	canonical, err := guard.Canonical(b)
 	if err != nil {
-		return nil, fmt.Errorf("tool %s: %w", h.t.Name, err)
+		return nil, fmt.Errorf("tool %s: %w", h.Name, err)
 	}
 	return canonical, nil
 }
 
 // key is the idempotency key base of a write: the caller's own key, or one
 // derived from the principal, the tool and the canonical input.
-func (h *handler[In]) key(ctx context.Context, args map[string]any, canonical []byte) (base, scope string, err error) {
+func (h *handler) key(ctx context.Context, args map[string]any, canonical []byte) (base, scope string, err error) {
 	if k, _ := args["idempotencyKey"].(string); k != "" {
 		return k, "", nil
 	}
 	if h.d.Idempotency == nil {
 		return "", "", nil
 	}
-	return h.d.Idempotency.Key(ctx, principalOf(ctx), h.t.Name, canonical)
+	return h.d.Idempotency.Key(ctx, principalOf(ctx), h.Name, canonical)
 }
 
 func principalOf(ctx context.Context) string {

@@ -59,7 +59,10 @@ func (t *Stdio) Connect(context.Context) (mcp.Connection, error) {
 		drain:    drain,
 		open:     map[any]bool{},
 	}
-	go c.readLoop(bufio.NewReaderSize(t.In, 64<<10))
+	// readLoop gathers a longer line in chunks, so the buffer only sets
+	// the read size: 8 KiB holds a typical message whole and stays that
+	// small for the session's life.
+	go c.readLoop(bufio.NewReaderSize(t.In, 8<<10))
 	return c, nil
 }
 

@@ -118,6 +118,20 @@ func TestMalformedInputKeepsSession(t *testing.T) {
 	}
 }
 
+// A message many times the read buffer's size arrives whole.
+func TestLongMessage(t *testing.T) {
+	w, sc, _ := pipeServer(t)
+	initialize(t, w, sc, "2025-06-18")
+	text := strings.Repeat("0123456789", 50_000) // 500 kB
+	send(t, w, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"`+text+`"}}}`)
+	m := recv(t, sc)
+	res, _ := m["result"].(map[string]any)
+	content, _ := res["content"].([]any)
+	if m["id"] != float64(1) || len(content) != 1 || content[0].(map[string]any)["text"] != text {
+		t.Fatalf("reply %.200q", sc.Text())
+	}
+}
+
 func TestBatchesOnOldProtocol(t *testing.T) {
 	w, sc, _ := pipeServer(t)
 	initialize(t, w, sc, "2025-03-26")

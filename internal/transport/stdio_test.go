@@ -123,7 +123,9 @@ func TestLongMessage(t *testing.T) {
 	w, sc, _ := pipeServer(t)
 	initialize(t, w, sc, "2025-06-18")
 	text := strings.Repeat("0123456789", 50_000) // 500 kB
-	send(t, w, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"`+text+`"}}}`)
+	// Written from another goroutine: a server that answered part of the
+	// line would block on its reply while this one blocks on the write.
+	go io.WriteString(w, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"`+text+`"}}}`+"\n")
 	m := recv(t, sc)
 	res, _ := m["result"].(map[string]any)
 	content, _ := res["content"].([]any)

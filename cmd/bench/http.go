@@ -24,9 +24,15 @@ import (
 )
 
 // runFake serves the fast Stripe stand-in over loopback HTTP.
-func runFake() {
+func runFake() { serveChild(stripefake.Handler) }
+
+// serveChild serves the handler made by handler on a loopback port for the
+// process that started this one (startChild): it prints the URL, then
+// serves until stdin closes. Stdout is reserved for the URL before the
+// handler is made (stripe-mock prints as it loads its spec).
+func serveChild(handler func() http.Handler) {
 	out := reserveStdout()
-	srv := httptest.NewServer(stripefake.Handler())
+	srv := httptest.NewServer(handler())
 	fmt.Fprintln(out, srv.URL)
 	io.Copy(io.Discard, os.Stdin)
 	srv.Close()
@@ -36,26 +42,24 @@ func runFake() {
 // that answers every POST at once, as an SSE event carrying a result the
 // size of a stripe_get_customer result, with no MCP and no Stripe behind it.
 func runFloor() {
-	out := reserveStdout()
 	result := `{"content":[{"type":"text","text":"` + strings.Repeat("x", 300) + `"}],"structuredContent":{"id":"cus_NffrFeUfNV2Hib","email":"jennyrosen@example.com"}}`
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		w.Header().Set("Mcp-Session-Id", "floor")
-		_, rest, ok := bytes.Cut(body, []byte(`"id":`))
-		if !ok {
-			w.WriteHeader(http.StatusAccepted)
-			return
-		}
-		end := bytes.IndexAny(rest, ",}")
-		if end < 0 {
-			end = len(rest)
-		}
-		w.Header().Set("Content-Type", "text/event-stream")
-		fmt.Fprintf(w, "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":%s}\n\n", rest[:end], result)
-	}))
-	fmt.Fprintln(out, srv.URL)
-	io.Copy(io.Discard, os.Stdin)
-	srv.Close()
+	serveChild(func() http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			w.Header().Set("Mcp-Session-Id", "floor")
+			_, rest, ok := bytes.Cut(body, []byte(`"id":`))
+			if !ok {
+				w.WriteHeader(http.StatusAccepted)
+				return
+			}
+			end := bytes.IndexAny(rest, ",}")
+			if end < 0 {
+				end = len(rest)
+			}
+			w.Header().Set("Content-Type", "text/event-stream")
+			fmt.Fprintf(w, "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":%s}\n\n", rest[:end], result)
+		})
+	})
 }
 
 // startChild runs this program again with flag (a -serve-… mode) and

@@ -16,7 +16,6 @@ import (
 	"io"
 	"log"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -426,18 +425,16 @@ func startMock() (string, func()) { return startChild("-serve-mock") }
 // created but declined (402, a card error carrying the payment intent and
 // its payment method, as Stripe sends one).
 func runMock(declines bool) {
-	out := reserveStdout()
-	h, err := sandbox.Handler()
-	if err != nil {
-		log.Fatal(err)
-	}
-	if declines {
-		h = declining(h)
-	}
-	srv := httptest.NewServer(h)
-	fmt.Fprintln(out, srv.URL)
-	io.Copy(io.Discard, os.Stdin)
-	srv.Close()
+	serveChild(func() http.Handler {
+		h, err := sandbox.Handler()
+		if err != nil {
+			log.Fatal(err)
+		}
+		if declines {
+			h = declining(h)
+		}
+		return h
+	})
 }
 
 func declining(next http.Handler) http.Handler {

@@ -157,8 +157,9 @@ func (c *captured) stripeError() (*stripe.Error, error) {
 	if raw.Error == nil {
 		return nil, errors.New(string(c.body))
 	}
-	resp := *c.resp
-	resp.Header = resp.Header.Clone()
+	// The response is c's own (stripe-go handed it over and let it go): it
+	// gets Stripe's status back.
+	resp := c.resp
 	resp.Status = resp.Header.Get(errorStatusHeader)
 	resp.Header.Del(errorStatusHeader)
 	code, _, _ := strings.Cut(resp.Status, " ")
@@ -166,7 +167,7 @@ func (c *captured) stripeError() (*stripe.Error, error) {
 	e := raw.Error
 	e.HTTPStatusCode = resp.StatusCode
 	e.RequestID = resp.RequestID
-	e.SetLastResponse(&resp)
+	e.SetLastResponse(resp)
 	return e, nil
 }
 

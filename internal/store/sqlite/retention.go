@@ -54,19 +54,13 @@ func (d *DB) pruneEvents(ctx context.Context, cutoff time.Time) (int64, error) {
 	return events, nil
 }
 
-// pruneLoop prunes every pruneEvery until stop closes (Open prunes once
+// pruneLoop prunes every pruneEvery until ctx ends (Open prunes once
 // itself, before anything is added). A failed pass is tried again at the
 // next one.
-func (d *DB) pruneLoop(stop <-chan struct{}) {
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		<-stop
-		cancel()
-	}()
-	defer cancel()
+func (d *DB) pruneLoop(ctx context.Context) {
 	for {
 		select {
-		case <-stop:
+		case <-ctx.Done():
 			return
 		case <-time.After(pruneEvery):
 		}

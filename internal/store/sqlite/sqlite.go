@@ -33,7 +33,8 @@ type DB struct {
 
 	// stopPrune ends the pruning of old events (Open starts it); pruned is
 	// closed once it has stopped.
-	stopPrune, pruned chan struct{}
+	stopPrune context.CancelFunc
+	pruned    chan struct{}
 
 	// Audit row ids: [nextID, endID) is the block this process took.
 	idMu          sync.Mutex
@@ -76,10 +77,11 @@ func Open(ctx context.Context, dir string) (*DB, error) {
 	// Old events go now, before anything is added; then every few hours
 	// while the server runs. A failure only leaves them for the next pass.
 	d.pruneEvents(ctx, time.Now().Add(-eventRetention))
-	d.stopPrune, d.pruned = make(chan struct{}), make(chan struct{})
+	pruneCtx, stopPrune := context.WithCancel(context.Background())
+	d.stopPrune, d.pruned = stopPrune, make(chan struct{})
 	go func() {
 		defer close(d.pruned)
-		d.pruneLoop(d.stopPrune)
+		d.pruneLoop(pruneCtx)
 	}()
 	return d, nil
 }
@@ -261,7 +263,7 @@ func (d *DB) migrate(ctx context.Context) error {
 // Close writes out the journal and closes the database.
 func (d *DB) Close() error {
 	if d.stopPrune != nil {
-		close(d.stopPrune)
+		d.stopPrune()
 		<-d.pruned
 		d.stopPrune = nil
 	}

@@ -24,6 +24,20 @@ func after(t *testing.T, s *EventStore, session, stream string, index int) ([]st
 	return out, nil
 }
 
+// emptiedBy returns a store of session "ses" with room for one 10-byte
+// event, which stream first held (its index 0) until an event appended to
+// stream by took its place: first is empty. maxEmpty is the store's.
+func emptiedBy(maxEmpty int, first, by string) *EventStore {
+	ctx := context.Background()
+	s := NewEventStore(eventOverhead + 10)
+	s.maxEmpty = maxEmpty
+	s.Open(ctx, "ses", first)
+	s.Append(ctx, "ses", first, []byte("0123456789"))
+	s.Open(ctx, "ses", by)
+	s.Append(ctx, "ses", by, []byte("x"))
+	return s
+}
+
 func TestEventStoreReplays(t *testing.T) {
 	ctx := context.Background()
 	s := NewEventStore(0)
@@ -101,12 +115,8 @@ func TestEventStorePurgesOldestFirst(t *testing.T) {
 // forgotten meanwhile is not replayed with indexes that would not match.
 func TestEventStoreEmptiedStreamGoesOn(t *testing.T) {
 	ctx := context.Background()
-	s := NewEventStore(eventOverhead + 10)
-	s.Open(ctx, "ses", "long")
-	s.Append(ctx, "ses", "long", []byte("0123456789")) // index 0
-	s.Open(ctx, "ses", "other")
-	s.Append(ctx, "ses", "other", []byte("x")) // "long" is emptied
-	s.Append(ctx, "ses", "long", []byte("1"))  // index 1; "other" is emptied
+	s := emptiedBy(defaultMaxEmpty, "long", "other")
+	s.Append(ctx, "ses", "long", []byte("1")) // index 1; "other" is emptied
 	if got, err := after(t, s, "ses", "long", 0); err != nil || strings.Join(got, " ") != "1" {
 		t.Errorf("after 0: %q, %v", got, err)
 	}
@@ -119,13 +129,8 @@ func TestEventStoreEmptiedStreamGoesOn(t *testing.T) {
 // empty after it.
 func TestEventStoreKeepsStandaloneStream(t *testing.T) {
 	ctx := context.Background()
-	s := NewEventStore(eventOverhead + 10)
-	s.maxEmpty = 0
-	s.Open(ctx, "ses", "")
-	s.Append(ctx, "ses", "", []byte("0123456789"))
-	s.Open(ctx, "ses", "post")
-	s.Append(ctx, "ses", "post", []byte("x")) // "" is emptied
-	s.Append(ctx, "ses", "", []byte("1"))     // "post" is emptied and forgotten
+	s := emptiedBy(0, "", "post")
+	s.Append(ctx, "ses", "", []byte("1")) // "post" is emptied and forgotten
 	if s.sessions["ses"]["post"] != nil {
 		t.Error("an emptied POST stream is kept with maxEmpty 0")
 	}
@@ -136,13 +141,8 @@ func TestEventStoreKeepsStandaloneStream(t *testing.T) {
 
 func TestEventStoreLostStream(t *testing.T) {
 	ctx := context.Background()
-	s := NewEventStore(eventOverhead + 10)
-	s.maxEmpty = 0
-	s.Open(ctx, "ses", "long")
-	s.Append(ctx, "ses", "long", []byte("0123456789"))
-	s.Open(ctx, "ses", "other")
-	s.Append(ctx, "ses", "other", []byte("x")) // "long" is emptied and forgotten
-	s.Append(ctx, "ses", "long", []byte("1"))  // its event 1, which the store cannot place
+	s := emptiedBy(0, "long", "other")        // "long" is forgotten too
+	s.Append(ctx, "ses", "long", []byte("1")) // its event 1, which the store cannot place
 	if _, err := after(t, s, "ses", "long", 0); !errors.Is(err, mcp.ErrEventsPurged) {
 		t.Errorf("lost stream replayed: %v", err)
 	}

@@ -10,6 +10,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"debug/elf"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -133,9 +134,16 @@ func main() {
 	cs, cmd := connect(bin, env)
 	cusID, _ := hundredCalls(cs)
 	peak := peakRSS(cmd.Process.Pid)
+	codeRSS, anonRSS := readOnlyPagesKB(cmd.Process.Pid, bin), procStatusKB(cmd.Process.Pid, "RssAnon:")
 	floorRSS := initRSS(bin, env)
 	r.line("peak RSS, stdio session with 100 calls", "%.1f MB", float64(peak)/1024)
 	r.line("  baseline: peak RSS right after initialize", "%.1f MB; 100 calls later %.2fx that", float64(floorRSS)/1024, float64(peak)/float64(max(floorRSS, 1)))
+	// Where it is: the binary's own pages (code, type data, the function
+	// tables the runtime reads) against everything the process allocated.
+	if mapped := codeAndTables(bin); mapped > 0 && codeRSS > 0 {
+		r.line("  of which the binary's code and read-only tables", "%.1f MB resident at the end: %.0f%% of the %.1f MB it maps", float64(codeRSS)/1024, 100*float64(codeRSS)/float64(mapped), float64(mapped)/1024)
+		r.line("  and heap, stacks, runtime (anonymous)", "%.1f MB", float64(anonRSS)/1024)
+	}
 	// The same session where Stripe declines every payment (no target: a
 	// decline's error, with the payment intent it carries, is decoded too).
 	declinesURL, stopDeclines := startChild("-serve-declines")
@@ -347,21 +355,70 @@ func structured(res *mcp.CallToolResult) map[string]any {
 
 // peakRSS reads VmHWM (peak resident set, KiB) of a live process; 0 where
 // /proc is not available.
-func peakRSS(pid int) int64 {
+func peakRSS(pid int) int64 { return procStatusKB(pid, "VmHWM:") }
+
+// procStatusKB reads a field of /proc/PID/status given in kB (VmHWM:,
+// RssFile:, RssAnon:); 0 where /proc is not available.
+func procStatusKB(pid int, field string) int64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "VmHWM:") {
-			f := strings.Fields(l)
-			if len(f) >= 2 {
-				n, _ := strconv.ParseInt(f[1], 10, 64)
+	for l := range strings.SplitSeq(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(l, field); ok {
+			f := strings.Fields(rest)
+			if len(f) >= 1 {
+				n, _ := strconv.ParseInt(f[0], 10, 64)
 				return n
 			}
 		}
 	}
 	return 0
+}
+
+// readOnlyPagesKB is how much of the binary's read-only mappings (code,
+// type data, function tables) is resident in process pid, from
+// /proc/PID/smaps; 0 where it is not available.
+func readOnlyPagesKB(pid int, bin string) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
+	if err != nil {
+		return 0
+	}
+	if abs, err := filepath.Abs(bin); err == nil {
+		bin = abs
+	}
+	var n int64
+	ours := false
+	for l := range strings.SplitSeq(string(b), "\n") {
+		f := strings.Fields(l)
+		switch {
+		case len(f) >= 5 && strings.Contains(f[0], "-") && len(f[1]) == 4:
+			// A mapping's first line: range, perms, offset, dev, inode, path.
+			ours = strings.HasSuffix(l, " "+bin) && !strings.Contains(f[1], "w")
+		case ours && len(f) >= 2 && f[0] == "Rss:":
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			n += kb
+		}
+	}
+	return n
+}
+
+// codeAndTables is the size (KiB) of the binary's read-only loaded segments:
+// machine code, type data and strings, and the function tables the runtime
+// reads for stacks and the collector. 0 for a binary that is not ELF.
+func codeAndTables(bin string) int64 {
+	f, err := elf.Open(bin)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	var n uint64
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD && p.Flags&elf.PF_W == 0 {
+			n += p.Memsz
+		}
+	}
+	return int64(n / 1024)
 }
 
 // initRSS is the peak RSS of the server right after it answered

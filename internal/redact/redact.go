@@ -5,6 +5,8 @@ package redact
 import (
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // secretRE matches Stripe secret, restricted, publishable and ephemeral keys,
@@ -47,12 +49,18 @@ func Secrets(s string) string {
 	return secretRE.ReplaceAllStringFunc(s, Mask)
 }
 
-// CardNumber reports whether s contains a run of 13 to 19 digits (optionally
-// grouped by single spaces or dashes) that passes the Luhn check: a primary
-// account number that must never be sent to Stripe through this server nor
-// stored. A grouped run may go on after the card number ("4242 4242 4242 4242
-// 12/34" carries an expiry), so every group boundary is a possible end; an
-// ungrouped run longer than 19 digits is not a card number.
+// CardNumber reports whether s contains a run of 13 to 19 digits that passes
+// the Luhn check: a primary account number that must never be sent to Stripe
+// through this server nor stored. The digits may be grouped as people write
+// and paste card numbers: by single spaces or dashes between any groups, and
+// by up to three separator characters (spaces of any kind, tabs, line breaks,
+// dashes, dots, underscores, slashes, invisible formatting characters)
+// between groups of at least three digits, which keeps dates such as
+// "2024/01/15 - 2024/02/15" from joining up. Digits of any script count
+// ("４２４２…" is a card number too). A grouped run may go on after the card
+// number ("4242 4242 4242 4242 12/34" carries an expiry), so every group
+// boundary is a possible end; an ungrouped run longer than 19 digits is not a
+// card number.
 func CardNumber(s string) bool {
 	_, _, ok := findCard(s)
 	return ok
@@ -72,46 +80,128 @@ func Cards(s string) string {
 // findCard returns the byte span of the first card-number-like run in s: the
 // longest one starting at the earliest possible digit.
 func findCard(s string) (start, end int, ok bool) {
-	n := len(s)
-	for i := 0; i < n; i++ {
-		if !isDigit(s[i]) || (i > 0 && isDigit(s[i-1])) {
-			continue
-		}
-		// Collect digits from i, allowing single separators between digits;
-		// each end of a group of digits is a candidate end of a card number.
-		var digits [19]byte
-		count := 0
-		found := 0
-		for j := i; j < n; {
-			c := s[j]
-			if isDigit(c) {
-				if count == len(digits) {
-					break // longer than any card number
-				}
-				digits[count] = c
-				count++
-				j++
-				if (j == n || !isDigit(s[j])) && count >= 13 && luhn(digits[:count]) {
-					found = j
-				}
-				continue
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if _, isDigit := digitValue(r); isDigit && !digitBefore(s, i) {
+			if end := cardFrom(s, i); end > 0 {
+				return i, end, true
 			}
-			if (c == ' ' || c == '-') && j+1 < n && isDigit(s[j+1]) {
-				j++
-				continue
-			}
-			break
+			// Nothing starts here; a later group of this run may still be a
+			// card number, and the scan reaches it as a start of its own.
 		}
-		if found > 0 {
-			return i, found, true
-		}
-		// Nothing starts here; a later group of this run may still be a card
-		// number, and the scan reaches it as a start of its own.
+		i += size
 	}
 	return 0, 0, false
 }
 
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+// cardFrom collects the digits of the run starting at i and returns where
+// the longest card number in it ends, or 0.
+func cardFrom(s string, i int) int {
+	var digits [19]byte
+	count, found, group := 0, 0, 0 // group: digits in the current group
+	for j := i; j < len(s); {
+		r, size := utf8.DecodeRuneInString(s[j:])
+		if v, isDigit := digitValue(r); isDigit {
+			if count == len(digits) {
+				break // longer than any card number
+			}
+			digits[count] = '0' + v
+			count++
+			group++
+			j += size
+			if count >= 13 && !digitAt(s, j) && luhn(digits[:count]) {
+				found = j
+			}
+			continue
+		}
+		next, simple, joins := separator(s, j)
+		if !joins || !simple && (group < 3 || groupLen(s, next) < 3) {
+			break
+		}
+		group = 0
+		j = next
+	}
+	return found
+}
+
+// separator reports whether the text at j (just after a digit) is a
+// separator between groups of a card number: one to three separator
+// characters followed by a digit. next is that digit's index; simple means a
+// single ASCII space or dash, which may join groups of any length.
+func separator(s string, j int) (next int, simple, joins bool) {
+	k := j
+	for n := 0; n < 3 && k < len(s); n++ {
+		r, size := utf8.DecodeRuneInString(s[k:])
+		if !isSeparator(r) {
+			break
+		}
+		k += size
+		if digitAt(s, k) {
+			return k, k == j+1 && (s[j] == ' ' || s[j] == '-'), true
+		}
+	}
+	return 0, false, false
+}
+
+func isSeparator(r rune) bool {
+	switch r {
+	case '.', '_', '/', '\\', '·', '．', '／', '＿':
+		return true
+	}
+	return unicode.IsSpace(r) || unicode.In(r, unicode.Pd, unicode.Cf)
+}
+
+// groupLen counts the digits starting at k, up to 3.
+func groupLen(s string, k int) int {
+	n := 0
+	for n < 3 && digitAt(s, k) {
+		_, size := utf8.DecodeRuneInString(s[k:])
+		k += size
+		n++
+	}
+	return n
+}
+
+func digitAt(s string, i int) bool {
+	if i >= len(s) {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	_, ok := digitValue(r)
+	return ok
+}
+
+func digitBefore(s string, i int) bool {
+	if i == 0 {
+		return false
+	}
+	r, _ := utf8.DecodeLastRuneInString(s[:i])
+	_, ok := digitValue(r)
+	return ok
+}
+
+// digitValue returns the value of a decimal digit of any script: every
+// range of Unicode's Nd category is made of whole runs of ten digits, each
+// starting at zero.
+func digitValue(r rune) (byte, bool) {
+	if r >= '0' && r <= '9' {
+		return byte(r - '0'), true
+	}
+	if r < 0x80 || !unicode.IsDigit(r) {
+		return 0, false
+	}
+	for _, rg := range unicode.Nd.R16 {
+		if r >= rune(rg.Lo) && r <= rune(rg.Hi) {
+			return byte((r - rune(rg.Lo)) % 10), true
+		}
+	}
+	for _, rg := range unicode.Nd.R32 {
+		if r >= rune(rg.Lo) && r <= rune(rg.Hi) {
+			return byte((r - rune(rg.Lo)) % 10), true
+		}
+	}
+	return 0, false
+}
 
 func luhn(d []byte) bool {
 	sum := 0

@@ -155,12 +155,17 @@ func (p *Policy) NeedsConfirmation(m *Movement, destructive bool) bool {
 	return !ok || m.Amount >= limit
 }
 
-// Reserve takes room under the daily limit for money that moves now. The
-// returned release gives it back if the call fails; it is a no-op when
-// nothing was reserved.
-func (p *Policy) Reserve(ctx context.Context, m *Movement, note string) (release func(context.Context) error, err error) {
+// Reserve takes room under the daily limit for money that moves now. key
+// names the request (its idempotency key, with the tool and principal): a
+// request repeated under the same key moves the money at most once, so it
+// shares the reservation its first attempt made instead of counting again.
+// The returned release gives the room back if the call fails; it is a no-op
+// when nothing was reserved, or the reservation is another attempt's.
+func (p *Policy) Reserve(ctx context.Context, m *Movement, note, key string) (release func(context.Context) error, err error) {
 	noop := func(context.Context) error { return nil }
-	if m == nil || !m.Moves || !set(p.DailyLimit) {
+	if m == nil || !m.Moves || m.Amount <= 0 || !set(p.DailyLimit) {
+		// Nothing to count (a capture of a payment already captured moves
+		// nothing more).
 		return noop, nil
 	}
 	limit, ok := p.DailyLimit.Limit(m.Currency)
@@ -168,7 +173,7 @@ func (p *Policy) Reserve(ctx context.Context, m *Movement, note string) (release
 		return nil, noLimitFor("security.dailyLimit", "STRIPE_DAILY_LIMIT", p.DailyLimit, m.Currency)
 	}
 	now := p.now()
-	r, err := p.Store.Reserve(ctx, store.Reservation{Currency: m.Currency, Amount: m.Amount, Limit: limit, Window: Window, Now: now, Note: note})
+	r, err := p.Store.Reserve(ctx, store.Reservation{Currency: m.Currency, Amount: m.Amount, Limit: limit, Window: Window, Now: now, Note: note, Key: key})
 	if err != nil {
 		return nil, fmt.Errorf("daily limit: %w", err)
 	}
@@ -183,6 +188,9 @@ func (p *Policy) Reserve(ctx context.Context, m *Movement, note string) (release
 		}
 		msg += "; raise STRIPE_DAILY_LIMIT (security.dailyLimit) if this is intended"
 		return nil, &Refusal{"security.dailyLimit", msg}
+	}
+	if r.Shared {
+		return noop, nil
 	}
 	id := r.ID
 	return func(ctx context.Context) error { return p.Store.Release(ctx, id) }, nil

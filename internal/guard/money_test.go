@@ -106,29 +106,29 @@ func TestReserveAndTokens(t *testing.T) {
 	p := &Policy{DailyLimit: limits(map[string]int64{"usd": 10000}), Store: st, Now: func() time.Time { return now }}
 	ctx := context.Background()
 	m := func(a int64) *Movement { return &Movement{Amount: a, Currency: "usd", Known: true, Moves: true} }
-	if _, err := p.Reserve(ctx, m(7000), "t"); err != nil {
+	if _, err := p.Reserve(ctx, m(7000), "t", ""); err != nil {
 		t.Fatal(err)
 	}
-	release, err := p.Reserve(ctx, m(2000), "t")
+	release, err := p.Reserve(ctx, m(2000), "t", "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	now = now.Add(time.Hour)
-	_, err = p.Reserve(ctx, m(2000), "t")
+	_, err = p.Reserve(ctx, m(2000), "t", "")
 	refusedBy(t, err, "security.dailyLimit", "$10.00 is left", "2026-11-27T09:00:00Z", "in 23h0m0s")
 	if err := release(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Reserve(ctx, m(3000), "t"); err != nil {
+	if _, err := p.Reserve(ctx, m(3000), "t", ""); err != nil {
 		t.Fatalf("after a release: %v", err)
 	}
-	_, err = p.Reserve(ctx, m(20000), "t")
+	_, err = p.Reserve(ctx, m(20000), "t", "")
 	refusedBy(t, err, "security.dailyLimit", "above the daily limit itself")
 	// Money that does not move is not counted.
-	if _, err := p.Reserve(ctx, &Movement{Amount: 999999, Currency: "usd", Known: true}, "t"); err != nil {
+	if _, err := p.Reserve(ctx, &Movement{Amount: 999999, Currency: "usd", Known: true}, "t", ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Reserve(ctx, &Movement{Amount: 999999, Currency: "usd", Known: true, Capped: true, Deferred: true}, "t"); err != nil {
+	if _, err := p.Reserve(ctx, &Movement{Amount: 999999, Currency: "usd", Known: true, Capped: true, Deferred: true}, "t", ""); err != nil {
 		t.Fatalf("a payment link moves nothing yet: %v", err)
 	}
 
@@ -145,4 +145,36 @@ func TestReserveAndTokens(t *testing.T) {
 	}
 	refusedBy(t, p.UseToken(ctx, tok, "fp"), "security.verificationRequired", "already used")
 	refusedBy(t, p.UseToken(ctx, "ctok_made_up", "fp"), "security.verificationRequired", "unknown")
+}
+
+func TestReserveUnderAKey(t *testing.T) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "s"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p := &Policy{DailyLimit: limits(map[string]int64{"usd": 10000}), Store: st}
+	ctx := context.Background()
+	m := &Movement{Amount: 6000, Currency: "usd", Known: true, Moves: true}
+	release, err := p.Reserve(ctx, m, "t", "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same request again shares the room: 2 × 6000 would be refused.
+	again, err := p.Reserve(ctx, m, "t", "k")
+	if err != nil {
+		t.Fatalf("the same request again: %v", err)
+	}
+	// Its release is not its own: the 6000 stay held.
+	if err := again(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Reserve(ctx, m, "t", "other")
+	refusedBy(t, err, "security.dailyLimit", "$40.00 is left")
+	if err := release(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Reserve(ctx, m, "t", "other"); err != nil {
+		t.Fatalf("after the first attempt released its room: %v", err)
+	}
 }

@@ -3,8 +3,11 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -70,6 +73,17 @@ func (e *guardedEnv) posts(prefix string) int {
 		}
 	}
 	return n
+}
+
+// keys are the Idempotency-Key headers of the POSTs to path, in order.
+func (e *guardedEnv) keys(path string) []string {
+	var keys []string
+	for _, r := range e.rec.Requests() {
+		if r.Method == "POST" && r.Path == path {
+			keys = append(keys, r.Header.Get("Idempotency-Key"))
+		}
+	}
+	return keys
 }
 
 // TestMaxAmount: caps apply per currency to named and implied amounts, and
@@ -357,5 +371,101 @@ func TestConfirmationFallbacks(t *testing.T) {
 	}
 	if waiting != 2 {
 		t.Fatalf("%d rows waiting for approval, want 2", waiting)
+	}
+}
+
+// TestDailyLimitLostAnswer: a capture whose answers are all lost may have
+// moved the money: its room stays counted and the repeated call sends the
+// same key, so Stripe answers it with the first capture and nothing is
+// counted or moved twice.
+func TestDailyLimitLostAnswer(t *testing.T) {
+	e := newGuarded(t, guard.Policy{DailyLimit: money(map[string]int64{"usd": 5000})}, "")
+	cs := e.client(t, nil, "")
+	id := e.fake.AuthorizedPayment(3000, "usd")
+	e.fake.DropResponses("/v1/payment_intents/"+id+"/capture", 100) // every retry's too
+	capture := map[string]any{"paymentIntentId": id}
+	testutil.Refused(t, testutil.Call(t, cs, "stripe_capture_payment", capture), "could not reach the Stripe API")
+	e.fake.DropResponses("", 0)
+	if e.fake.Object(id)["status"] != "succeeded" {
+		t.Fatal("the fake did not capture")
+	}
+	// The lost capture still counts: 3,000 of 5,000 are taken.
+	testutil.Refused(t, testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": e.fake.AuthorizedPayment(2500, "usd")}), "$20.00 is left")
+	again := testutil.Structured(t, testutil.Call(t, cs, "stripe_capture_payment", capture))
+	if again["replayed"] != true || again["status"] != "succeeded" {
+		t.Fatalf("the repeat: %v", again)
+	}
+	keys := e.keys("/v1/payment_intents/" + id + "/capture")
+	if distinct := slices.Compact(slices.Clone(keys)); len(keys) < 2 || len(distinct) != 1 || distinct[0] == "" {
+		t.Fatalf("keys %v: the repeat must send the lost capture's key", keys)
+	}
+	// The repeat did not count the 3,000 again.
+	if res := testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": e.fake.AuthorizedPayment(2000, "usd")}); res.IsError {
+		t.Fatalf("2,000 more fit: %s", testutil.Text(res))
+	}
+}
+
+// TestDailyLimitStripeFailure: Stripe failing (5xx) leaves it unknown
+// whether the money moved: the room stays counted; Stripe would answer the
+// same key with the same failure, so the next attempt is a new request,
+// which needs room of its own.
+func TestDailyLimitStripeFailure(t *testing.T) {
+	e := newGuarded(t, guard.Policy{DailyLimit: money(map[string]int64{"usd": 10000})}, "")
+	cs := e.client(t, nil, "")
+	id := e.fake.AuthorizedPayment(3000, "usd")
+	var failing atomic.Bool
+	failing.Store(true)
+	e.fake.StatusFor = func(r *http.Request) int {
+		if failing.Load() && strings.HasSuffix(r.URL.Path, "/capture") {
+			return 500
+		}
+		return 0
+	}
+	capture := map[string]any{"paymentIntentId": id}
+	testutil.Refused(t, testutil.Call(t, cs, "stripe_capture_payment", capture), "internal error")
+	failed := slices.Compact(e.keys("/v1/payment_intents/" + id + "/capture")) // stripe-go's retries repeat the key
+	testutil.Refused(t, testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": e.fake.AuthorizedPayment(7500, "usd")}), "$70.00 is left")
+	failing.Store(false)
+	if res := testutil.Call(t, cs, "stripe_capture_payment", capture); res.IsError {
+		t.Fatalf("the next attempt: %s", testutil.Text(res))
+	}
+	if keys := e.keys("/v1/payment_intents/" + id + "/capture"); len(failed) != 1 || keys[len(keys)-1] == failed[0] {
+		t.Fatalf("keys %v: the attempt after Stripe's failure must send a new key", keys)
+	}
+	testutil.Refused(t, testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": e.fake.AuthorizedPayment(4100, "usd")}), "$40.00 is left")
+}
+
+// TestDailyLimitReplays: the same call again is answered from the first
+// (replayed) and moves nothing: it is not counted again, one at a time or
+// many at once.
+func TestDailyLimitReplays(t *testing.T) {
+	e := newGuarded(t, guard.Policy{DailyLimit: money(map[string]int64{"usd": 5000})}, "")
+	cs := e.client(t, nil, "")
+	refund := map[string]any{"paymentIntentId": e.fake.CapturedPayment(9000, "usd"), "amount": 2000}
+	if res := testutil.Call(t, cs, "stripe_create_refund", refund); res.IsError {
+		t.Fatal(testutil.Text(res))
+	}
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "stripe_create_refund", Arguments: refund})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if r := testutil.Structured(t, res); res.IsError || r["replayed"] != true {
+				t.Errorf("a repeat: %s", testutil.Text(res))
+			}
+		}()
+	}
+	wg.Wait()
+	if n := e.posts("/v1/refunds"); n != 11 {
+		t.Fatalf("%d refund requests, want 11 (the first and ten replays)", n)
+	}
+	// 2,000 moved, once: 3,000 are left.
+	if res := testutil.Call(t, cs, "stripe_create_refund", map[string]any{"paymentIntentId": e.fake.CapturedPayment(9000, "usd"), "amount": 3000}); res.IsError {
+		t.Fatalf("3,000 more fit: %s", testutil.Text(res))
 	}
 }

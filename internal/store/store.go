@@ -87,7 +87,9 @@ type Store interface {
 
 	// Reserve counts amount against a rolling window's limit for a currency,
 	// atomically with every other reservation: it succeeds only if the
-	// reservations made since now-window plus amount stay within limit.
+	// reservations made since now-window plus amount stay within limit. A
+	// reservation whose Key, currency and amount are already held (not
+	// released) in the window is answered Shared, counting nothing more.
 	Reserve(ctx context.Context, r Reservation) (Reserved, error)
 	// Release gives a reservation back (the call it was for failed).
 	Release(ctx context.Context, id int64) error
@@ -174,12 +176,21 @@ type Reservation struct {
 	Window   time.Duration
 	Now      time.Time
 	Note     string // what the money is for, e.g. "stripe_create_refund pi_123"
+	// Key names the request the money is for (its idempotency key, with the
+	// tool and principal): a request repeated with the same key moves the
+	// money once, so a reservation of the same amount and currency already
+	// held under Key within the window is answered again instead of
+	// counting the amount twice. "" for none.
+	Key string
 }
 
 // Reserved is the answer to a Reservation.
 type Reserved struct {
 	OK bool
 	ID int64 // the reservation, when OK
+	// Shared means an earlier reservation under the same Key answered: it
+	// belongs to the call that made it, and only that call releases it.
+	Shared bool
 	// Used is what the window held before this reservation.
 	Used int64
 	// FreesAt is, when not OK, the earliest time at which enough of the

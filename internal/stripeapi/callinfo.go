@@ -16,6 +16,10 @@ type CallInfo struct {
 	idempotencyKeys []string
 	replayed        bool
 	attempts        int
+	// wrote: a request other than a GET was attempted; writeStatus is the
+	// HTTP status of the last such attempt (0: no answer came).
+	wrote       bool
+	writeStatus int
 	// What the call is about, for the audit log.
 	amount   int64
 	currency string
@@ -40,6 +44,12 @@ func (c *CallInfo) record(req *http.Request, resp *http.Response) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.attempts++
+	if req.Method != http.MethodGet {
+		c.wrote, c.writeStatus = true, 0
+		if resp != nil {
+			c.writeStatus = resp.StatusCode
+		}
+	}
 	if key := req.Header.Get("Idempotency-Key"); key != "" && (len(c.idempotencyKeys) == 0 || c.idempotencyKeys[len(c.idempotencyKeys)-1] != key) {
 		c.idempotencyKeys = append(c.idempotencyKeys, key)
 	}
@@ -73,6 +83,15 @@ func (c *CallInfo) Sent() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.attempts > 0
+}
+
+// LastWrite reports whether a write (any request but a GET) was attempted,
+// and the HTTP status of the last attempt: 0 when no answer came (a timeout,
+// a broken connection), so that whether it took effect is unknown.
+func (c *CallInfo) LastWrite() (wrote bool, status int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.wrote, c.writeStatus
 }
 
 // Replayed reports whether Stripe answered a write from an earlier request

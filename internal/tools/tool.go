@@ -360,13 +360,17 @@ func (h *handler) handle(ctx context.Context, req *mcp.CallToolRequest) (*mcp.Ca
 	}
 	if h.ReadOnly {
 		out, err := h.run(c, in)
-		return h.finish(c, info, "", out, err)
+		return h.finish(c, info, out, err)
 	}
 	// A write that reached Stripe finishes (or times out) even if the
 	// client cancels: an abandoned charge is worse than a late answer.
 	c.Context = context.WithoutCancel(c.Context)
 	canonical, err := h.canonical(in)
 	if err != nil {
+		return nil, err
+	}
+	var scope string
+	if c.keyBase, scope, err = h.key(c, args, canonical); err != nil {
 		return nil, err
 	}
 	release := func(context.Context) error { return nil }
@@ -388,35 +392,62 @@ func (h *handler) handle(ctx context.Context, req *mcp.CallToolRequest) (*mcp.Ca
 				return res, err
 			}
 		}
-		if release, err = pol.Reserve(c, mv, h.Name); err != nil {
+		if release, err = pol.Reserve(c, mv, h.Name, h.reservationKey(c, c.keyBase)); err != nil {
 			return errorResult(err)
 		}
 	}
-	var scope string
-	if c.keyBase, scope, err = h.key(c, args, canonical); err != nil {
-		return nil, err
-	}
 	out, runErr := h.run(c, in)
 	if runErr != nil {
-		if rerr := release(context.WithoutCancel(ctx)); rerr != nil {
-			h.d.logger().Error("daily-limit reservation not released", "tool", h.Name, "error", rerr)
+		h.settle(c, info, scope, release)
+	}
+	return h.finish(c, info, out, runErr)
+}
+
+// reservationKey names a write's request for the daily limit: the tool, the
+// principal and the idempotency key, so that a request repeated under its
+// key holds one reservation. "" (nothing shared) without a key.
+func (h *handler) reservationKey(ctx context.Context, keyBase string) string {
+	if keyBase == "" {
+		return ""
+	}
+	return h.Name + "\x00" + principalOf(ctx) + "\x00" + keyBase
+}
+
+// settle decides, for a write that failed, what becomes of its room under
+// the daily limit and of its idempotency key, from what Stripe answered to
+// the last write the call attempted.
+func (h *handler) settle(c *call, info *stripeapi.CallInfo, scope string, release func(context.Context) error) {
+	ctx := context.WithoutCancel(c)
+	wrote, status := info.LastWrite()
+	refused := status >= 400 && status < 500
+	if !wrote || refused {
+		// Nothing moved: no write reached Stripe, or Stripe answered that
+		// it did nothing (a decline, an invalid request).
+		if err := release(ctx); err != nil {
+			h.d.logger().Error("daily-limit reservation not released", "tool", h.Name, "error", err)
 		}
 	}
-	return h.finish(c, info, scope, out, runErr)
+	// Otherwise the money may have moved and stays counted: Stripe failed
+	// while doing it (5xx), no answer came (a timeout, a broken
+	// connection), or the write succeeded and a later step failed.
+	if scope == "" || !(refused || status >= 500) {
+		// Without an answer the key stays: repeating the call sends the
+		// same key, and Stripe answers with what the first attempt did (or
+		// does it now, once).
+		return
+	}
+	// Stripe keeps a refusal or its own failure under the key and would
+	// answer the same key with it again: the next attempt must be a new
+	// request.
+	if err := h.d.Idempotency.Failed(ctx, scope); err != nil {
+		h.d.logger().Error("idempotency generation not advanced", "tool", h.Name, "error", err)
+	}
 }
 
 // finish turns a run's outcome into the result.
-func (h *handler) finish(c *call, info *stripeapi.CallInfo, scope string, out any, err error) (*mcp.CallToolResult, error) {
+func (h *handler) finish(c *call, info *stripeapi.CallInfo, out any, err error) (*mcp.CallToolResult, error) {
 	if err != nil {
-		res, rerr := errorResult(err)
-		if scope != "" && res != nil && info.Sent() {
-			// The failure is Stripe's answer to this key; the next attempt
-			// must be a new request, not a replay of the failure.
-			if ferr := h.d.Idempotency.Failed(context.WithoutCancel(c), scope); ferr != nil {
-				h.d.logger().Error("idempotency generation not advanced", "tool", h.Name, "error", ferr)
-			}
-		}
-		return res, rerr
+		return errorResult(err)
 	}
 	res, err := jsonResult(out)
 	if err == nil && info.Replayed() {

@@ -213,6 +213,9 @@ var migrations = []string{
 	// Received events are pruned by age (retention.go).
 	`CREATE INDEX event_objects_by_time ON event_objects (created_us);
 	CREATE INDEX object_views_by_time ON object_views (updated_us);`,
+	// A request repeated with its idempotency key holds one reservation.
+	`ALTER TABLE spend ADD COLUMN request_key TEXT NOT NULL DEFAULT '';
+	CREATE INDEX spend_by_key ON spend (request_key) WHERE request_key != '';`,
 }
 
 // migrateRetrying migrates, waiting out other processes that open the same
@@ -515,6 +518,16 @@ func (d *DB) Reserve(ctx context.Context, r store.Reservation) (store.Reserved, 
 		return store.Reserved{}, fmt.Errorf("spend: %w", err)
 	}
 	defer tx.Rollback()
+	if r.Key != "" {
+		var id int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM spend WHERE request_key = ? AND currency = ? AND amount = ? AND released = 0 AND at_us > ? ORDER BY id LIMIT 1`, r.Key, r.Currency, r.Amount, since).Scan(&id)
+		switch {
+		case err == nil:
+			return store.Reserved{OK: true, ID: id, Shared: true}, nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return store.Reserved{}, fmt.Errorf("spend: %w", err)
+		}
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT at_us, amount FROM spend WHERE currency = ? AND released = 0 AND at_us > ? ORDER BY at_us`, r.Currency, since)
 	if err != nil {
 		return store.Reserved{}, fmt.Errorf("spend: %w", err)
@@ -552,7 +565,7 @@ func (d *DB) Reserve(ctx context.Context, r store.Reservation) (store.Reserved, 
 		}
 		return out, nil
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO spend (currency, amount, at_us, note) VALUES (?, ?, ?, ?)`, r.Currency, r.Amount, now.UnixMicro(), r.Note)
+	res, err := tx.ExecContext(ctx, `INSERT INTO spend (currency, amount, at_us, note, request_key) VALUES (?, ?, ?, ?, ?)`, r.Currency, r.Amount, now.UnixMicro(), r.Note, r.Key)
 	if err != nil {
 		return store.Reserved{}, fmt.Errorf("spend: %w", err)
 	}

@@ -24,6 +24,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("Generations", func(t *testing.T) { generations(t, open) })
 	t.Run("SurvivesReopen", func(t *testing.T) { survivesReopen(t, open) })
 	t.Run("Reservations", func(t *testing.T) { reservations(t, open) })
+	t.Run("KeyedReservations", func(t *testing.T) { keyedReservations(t, open) })
 	t.Run("ConcurrentReservations", func(t *testing.T) { concurrentReservations(t, open) })
 	t.Run("ReservationsSurviveReopen", func(t *testing.T) { reservationsSurviveReopen(t, open) })
 	t.Run("Tokens", func(t *testing.T) { tokens(t, open) })
@@ -75,6 +76,60 @@ func reservations(t *testing.T, open Open) {
 	}
 	if err := s.Release(ctx, 1<<40); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("releasing an unknown reservation: %v", err)
+	}
+}
+
+// keyedReservations: a request repeated under its key holds one
+// reservation, which only its maker releases.
+func keyedReservations(t *testing.T, open Open) {
+	s := mustOpen(t, open, "keyed")
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	res := func(key, cur string, amount int64, at time.Time) store.Reserved {
+		t.Helper()
+		r, err := s.Reserve(ctx, store.Reservation{Currency: cur, Amount: amount, Limit: 10000, Window: time.Hour, Now: at, Key: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	a := res("k1", "usd", 6000, t0)
+	if !a.OK || a.Shared {
+		t.Fatalf("first: %+v", a)
+	}
+	// The same request again (a retry after a lost answer, a replay): the
+	// 6000 are not counted twice, though twice 6000 is over the limit.
+	again := res("k1", "usd", 6000, t0.Add(time.Minute))
+	if !again.OK || !again.Shared || again.ID != a.ID {
+		t.Fatalf("same key: %+v, want the first reservation (%d) shared", again, a.ID)
+	}
+	if b := res("k2", "usd", 5000, t0.Add(time.Minute)); b.OK || b.Used != 6000 {
+		t.Fatalf("another key: %+v, want refused with 6000 used", b)
+	}
+	if e := res("k1", "eur", 6000, t0.Add(time.Minute)); !e.OK || e.Shared {
+		t.Fatalf("same key, other currency: %+v, want a reservation of its own", e)
+	}
+	if o := res("k1", "usd", 100, t0.Add(time.Minute)); !o.OK || o.Shared || o.Used != 6000 {
+		t.Fatalf("same key, other amount: %+v, want a reservation of its own", o)
+	}
+	// Released, the key holds nothing: the next request under it counts.
+	if err := s.Release(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	c := res("k1", "usd", 6000, t0.Add(2*time.Minute))
+	if !c.OK || c.Shared || c.ID == a.ID {
+		t.Fatalf("after release: %+v, want a new reservation", c)
+	}
+	// Out of the window, the key holds nothing either.
+	if d := res("k1", "usd", 6000, t0.Add(2*time.Hour)); !d.OK || d.Shared || d.ID == c.ID {
+		t.Fatalf("after the window: %+v, want a new reservation", d)
+	}
+	// Without a key nothing is shared.
+	if f := res("", "gbp", 100, t0); !f.OK || f.Shared {
+		t.Fatalf("no key: %+v", f)
+	}
+	if g := res("", "gbp", 100, t0); !g.OK || g.Shared {
+		t.Fatalf("no key, again: %+v", g)
 	}
 }
 

@@ -148,7 +148,7 @@ func TestCardNumber(t *testing.T) {
 		{"amex grouped by dots", "3782.822463.10005", true},
 		{"luhn fails grouped by dots", "4242.4242.4242.4241", false},
 		{"dates with slashes", "2024/01/15 - 2024/01/23", false}, // the 16 digits pass Luhn
-		{"dates with dots", "15.01.2024 - 23.01.2024", false}, // likewise
+		{"dates with dots", "15.01.2024 - 23.01.2024", false},    // likewise
 		{"four separators", "4242 -- 4242 -- 4242 -- 4242", false},
 		{"two-digit groups by dots", "42.42.42.42.42.42.42.42", false},
 		{"luhn fails", "4242424242424241", false},

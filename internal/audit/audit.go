@@ -113,16 +113,18 @@ func (r *Recorder) record(ctx context.Context, method string, req *mcp.CallToolR
 		result.Outcome, result.Message = store.OutcomeInternal, shorten(textOf(ctr))
 	case info.AwaitingConfirmation() || ctr.InputRequests != nil:
 		result.Outcome, result.Message = store.OutcomeConfirm, "waiting for a person to approve the call"
-	case ctr.IsError && !info.Sent():
+	case ctr.IsError && (!info.Sent() || info.Stopped()):
+		// Nothing was sent, or only what the guardrails read (the payment a
+		// refund is for) before they or a person stopped the call.
 		result.Outcome, result.Message = store.OutcomeRefused, shorten(textOf(ctr))
 	case ctr.IsError:
 		result.Outcome, result.Message = store.OutcomeError, shorten(textOf(ctr))
 	}
 	if amount, currency := info.Money(); currency != "" {
-		// The amount the call implied (fetched from Stripe) when it named none.
-		if result.Currency == "" {
-			result.Amount, result.Currency = amount, currency
-		}
+		// The money as the guardrails saw it, fetched from Stripe where the
+		// call names no amount or currency (a refund is in its payment's
+		// currency, whatever the default).
+		result.Amount, result.Currency = amount, currency
 	}
 	if known && !tool.ReadOnly() && result.Currency == "" && result.Outcome == store.OutcomeOK {
 		result.Amount, result.Currency = resultAmount(ctr)

@@ -219,7 +219,7 @@ func (p *Policy) UseToken(ctx context.Context, id, fingerprint string) error {
 	case errors.Is(err, store.ErrTokenExpired):
 		return &Refusal{"security.verificationRequired", "the confirmationToken has expired (tokens last 10 minutes); call the tool without it for a new one, after asking the user again"}
 	case errors.Is(err, store.ErrTokenMismatch):
-		return &Refusal{"security.verificationRequired", "the confirmationToken was issued for different arguments; the user approved that call, not this one — repeat exactly the approved call, or get a new token"}
+		return &Refusal{"security.verificationRequired", "the confirmationToken was issued for another call: different arguments, or an amount that has changed since the user was asked; the user approved that call, not this one — repeat exactly the approved call, or call the tool without the token for a new one and ask the user again"}
 	}
 	return err
 }

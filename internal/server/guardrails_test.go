@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/stripe-mcp/stripe-mcp/internal/config"
@@ -467,5 +468,70 @@ func TestDailyLimitReplays(t *testing.T) {
 	// 2,000 moved, once: 3,000 are left.
 	if res := testutil.Call(t, cs, "stripe_create_refund", map[string]any{"paymentIntentId": e.fake.CapturedPayment(9000, "usd"), "amount": 3000}); res.IsError {
 		t.Fatalf("3,000 more fit: %s", testutil.Text(res))
+	}
+}
+
+// TestConfirmationOutcomes: the audit log says how a confirmation ended: an
+// approved call is ok, one the person declined or cancelled is refused, and
+// a client that fails the question gets a tool result saying so (not a
+// protocol error), refused in the log, with nothing sent.
+func TestConfirmationOutcomes(t *testing.T) {
+	e := newGuarded(t, guard.Policy{VerificationRequired: true, Threshold: money(map[string]int64{"usd": 5000})}, "")
+	var answer func() (*mcp.ElicitResult, error)
+	// A client of a protocol before input requests: the server asks it.
+	cs := e.client(t, func(*mcp.ElicitRequest) (*mcp.ElicitResult, error) { return answer() }, "2025-06-18")
+	capture := func() (string, *mcp.CallToolResult) {
+		pi := e.fake.AuthorizedPayment(7500, "usd")
+		return pi, testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": pi})
+	}
+	answer = func() (*mcp.ElicitResult, error) {
+		return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"approve": true}}, nil
+	}
+	if _, res := capture(); res.IsError {
+		t.Fatal(testutil.Text(res))
+	}
+	answer = func() (*mcp.ElicitResult, error) { return &mcp.ElicitResult{Action: "decline"}, nil }
+	_, res := capture()
+	testutil.Refused(t, res, "declined")
+	answer = func() (*mcp.ElicitResult, error) { return nil, &jsonrpc.Error{Code: -32601, Message: "nope"} }
+	pi, res := capture()
+	testutil.Refused(t, res, "stripe_capture_payment needs a person's approval", "asking through the client failed", "nothing was sent to Stripe")
+	if n := e.posts("/v1/payment_intents/" + pi + "/capture"); n != 0 {
+		t.Fatal("the capture reached Stripe")
+	}
+	var got []string
+	for _, r := range calls(t, e.store) {
+		got = append(got, r.Outcome)
+	}
+	slices.Reverse(got) // the log lists the newest first
+	if want := []string{store.OutcomeOK, store.OutcomeRefused, store.OutcomeRefused}; !slices.Equal(got, want) {
+		t.Fatalf("outcomes %v, want %v", got, want)
+	}
+	// The session goes on.
+	answer = func() (*mcp.ElicitResult, error) {
+		return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"approve": true}}, nil
+	}
+	if _, res := capture(); res.IsError {
+		t.Fatal(testutil.Text(res))
+	}
+}
+
+// TestAuditMoneyAsMoved: a refund names no currency; the log records the
+// payment's, not the default, and a guardrail refusal after the payment
+// was read is a refusal.
+func TestAuditMoneyAsMoved(t *testing.T) {
+	e := newGuarded(t, guard.Policy{MaxAmount: money(map[string]int64{"usd": 100000, "jpy": 3000})}, "")
+	cs := e.client(t, nil, "")
+	paid := e.fake.CapturedPayment(5000, "jpy")
+	if res := testutil.Call(t, cs, "stripe_create_refund", map[string]any{"paymentIntentId": paid, "amount": 1000}); res.IsError {
+		t.Fatal(testutil.Text(res))
+	}
+	testutil.Refused(t, testutil.Call(t, cs, "stripe_create_refund", map[string]any{"paymentIntentId": paid, "amount": 4000}), "security.maxAmount")
+	rows := calls(t, e.store)
+	if r := rows[1]; r.Outcome != store.OutcomeOK || r.Amount != 1000 || r.Currency != "jpy" {
+		t.Fatalf("the refund's row: %+v", r)
+	}
+	if r := rows[0]; r.Outcome != store.OutcomeRefused || r.Amount != 4000 || r.Currency != "jpy" {
+		t.Fatalf("the refused refund's row: %+v", r)
 	}
 }

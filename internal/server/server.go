@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	_ "embed"
 	"fmt"
 	"log/slog"
@@ -185,7 +186,7 @@ func New(o Options) (*Server, error) {
 	if o.Store != nil {
 		mw = append(mw, audit.New(o.Store, selected, o.Currency, o.Logger).Middleware)
 	}
-	mw = append(mw, logCalls(o.Logger), recoverPanics(o.Logger))
+	mw = append(mw, logCalls(o.Logger), recoverPanics(o.Logger), unasked)
 	s.AddReceivingMiddleware(mw...)
 	registry.Register(s, selected)
 	resources.Register(s, rd)
@@ -273,6 +274,36 @@ func textOf(r *mcp.CallToolResult) string {
 
 // recoverPanics turns a handler panic into an error result (tools) or an
 // internal-error reply (other methods); the server keeps serving.
+// unasked turns a confirmation the client failed to ask into a tool
+// result. A tool that needs a person's approval returns a question, and the
+// SDK asks it (an elicitation request to the client) before calling the
+// tool again with the answer; when the client answers that request with an
+// error, the SDK fails the whole tools/call with the client's error ("method
+// not found: tools/call"), which tells a model nothing. The call stopped
+// before any write.
+func unasked(next mcp.MethodHandler) mcp.MethodHandler {
+	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+		ct, ok := req.(*mcp.CallToolRequest)
+		if !ok {
+			return next(ctx, method, req)
+		}
+		info := stripeapi.CallInfoFrom(ctx)
+		if info == nil {
+			ctx, info = stripeapi.WithCallInfo(ctx)
+		}
+		res, err := next(ctx, method, req)
+		if wrote, _ := info.LastWrite(); err == nil || wrote || !info.AwaitingConfirmation() {
+			return res, err
+		}
+		info.ConfirmationAnswered()
+		info.SetStopped()
+		msg := fmt.Sprintf("%s needs a person's approval, and asking through the client failed (%s); nothing was sent to Stripe. Approve it from a client whose MCP elicitation works, or set security.verificationFallback (STRIPE_VERIFICATION_FALLBACK) to token.",
+			ct.Params.Name, redact.Cards(redact.Secrets(err.Error())))
+		b, _ := json.Marshal(map[string]string{"status": "not_confirmed", "message": msg})
+		return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: msg}}, StructuredContent: json.RawMessage(b)}, nil
+	}
+}
+
 func recoverPanics(logger *slog.Logger) mcp.Middleware {
 	return func(next mcp.MethodHandler) mcp.MethodHandler {
 		return func(ctx context.Context, method string, req mcp.Request) (res mcp.Result, err error) {

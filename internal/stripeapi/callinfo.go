@@ -24,6 +24,7 @@ type CallInfo struct {
 	amount   int64
 	currency string
 	awaiting bool
+	stopped  bool
 }
 
 type callInfoKey struct{}
@@ -121,6 +122,29 @@ func (c *CallInfo) SetAwaitingConfirmation() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.awaiting = true
+}
+
+// ConfirmationAnswered records that the person answered: the call goes on,
+// or stops, but no longer waits.
+func (c *CallInfo) ConfirmationAnswered() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.awaiting = false
+}
+
+// SetStopped records that the server stopped the call before any write: a
+// guardrail refused it, or a person did not approve it.
+func (c *CallInfo) SetStopped() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.stopped = true
+}
+
+// Stopped reports whether SetStopped was called.
+func (c *CallInfo) Stopped() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stopped
 }
 
 // AwaitingConfirmation reports whether the call stopped to ask a person.

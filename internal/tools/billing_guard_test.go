@@ -379,6 +379,19 @@ func TestInvoiceAndDisputeConfirmation(t *testing.T) {
 	// The token approves exactly this call: not another invoice.
 	other := f.invoice("charge_automatically", 7500, "usd")
 	testutil.Refused(t, testutil.Call(t, cs, "stripe_finalize_invoice", map[string]any{"invoiceId": other, "confirmationToken": out["confirmationToken"]}), "different arguments")
+	// Nor the same call once the invoice has grown since the person was
+	// asked: the approval was for $75.00.
+	grown := f.invoice("charge_automatically", 7500, "usd")
+	grownArgs := map[string]any{"invoiceId": grown}
+	grownOut := pending(testutil.Call(t, cs, "stripe_finalize_invoice", grownArgs), "$75.00")
+	succeeded(t, testutil.Call(t, cs, "stripe_create_invoice_item", map[string]any{"customerId": "cus_guard", "invoiceId": grown, "amount": 900000, "currency": "usd"}))
+	grownArgs["confirmationToken"] = grownOut["confirmationToken"]
+	testutil.Refused(t, testutil.Call(t, cs, "stripe_finalize_invoice", grownArgs), "an amount that has changed")
+	if posts("/v1/invoices/"+grown+"/finalize") != 0 {
+		t.Fatal("the grown invoice was finalized on the approval of a smaller one")
+	}
+	delete(grownArgs, "confirmationToken")
+	pending(testutil.Call(t, cs, "stripe_finalize_invoice", grownArgs), "$9,075.00")
 	args["confirmationToken"] = out["confirmationToken"]
 	if res := succeeded(t, testutil.Call(t, cs, "stripe_finalize_invoice", args)); res["status"] != "paid" {
 		t.Fatalf("approved: %v", res)

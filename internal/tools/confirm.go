@@ -36,7 +36,8 @@ var approveSchema = map[string]any{
 // here. It returns (nil, nil) when the call is approved and may go on.
 func (h *handler) confirm(c *call, info *stripeapi.CallInfo, args map[string]any, mv *guard.Movement, canonical []byte) (*mcp.CallToolResult, error) {
 	pol := h.d.Policy
-	fingerprint := h.fingerprint(c, canonical)
+	summary := h.summary(mv)
+	fingerprint := h.fingerprint(c, canonical, summary)
 	// A confirmation token from an earlier confirmation_required result.
 	if tok, _ := args["confirmationToken"].(string); tok != "" {
 		if err := pol.UseToken(c, tok, fingerprint); err != nil {
@@ -44,7 +45,6 @@ func (h *handler) confirm(c *call, info *stripeapi.CallInfo, args map[string]any
 		}
 		return nil, nil
 	}
-	summary := h.summary(mv)
 	// The answer to our question, on the call repeated with it (protocols
 	// with input requests, and older ones through the SDK's middleware).
 	state := "confirm/" + fingerprint[:32]
@@ -52,13 +52,17 @@ func (h *handler) confirm(c *call, info *stripeapi.CallInfo, args map[string]any
 		if c.req.Params.RequestState != state {
 			return errorResult(&guard.Refusal{Rule: "security.verificationRequired", Message: "the confirmation answered was asked for another call; the user must approve this one"})
 		}
+		// Answered: the call goes on, or stops here, but waits no more.
+		info.ConfirmationAnswered()
 		er, _ := resp.(*mcp.ElicitResult)
 		switch {
 		case er != nil && er.Action == "accept" && er.Content["approve"] == true:
 			return nil, nil
 		case er != nil && er.Action == "cancel":
+			info.SetStopped()
 			return declined("cancelled", "The user cancelled the confirmation of: "+summary+". Nothing was sent to Stripe.")
 		default:
+			info.SetStopped()
 			return declined("declined", "The user declined: "+summary+". Nothing was sent to Stripe; do not retry unless the user asks for it.")
 		}
 	}
@@ -96,10 +100,13 @@ func (h *handler) confirm(c *call, info *stripeapi.CallInfo, args map[string]any
 }
 
 // fingerprint binds an approval to this exact call: the tool, who makes
-// it, for which account, with which arguments.
-func (h *handler) fingerprint(c *call, canonical []byte) string {
+// it, for which account, with which arguments, and what the person was
+// shown of it (the amount, as it stood then: an invoice's total can grow
+// between the question and the approved call, and the approval is not for
+// the larger sum).
+func (h *handler) fingerprint(c *call, canonical []byte, summary string) string {
 	sum := sha256.New()
-	for _, part := range []string{h.Name, principalOf(c), h.d.Stripe.Account, string(canonical)} {
+	for _, part := range []string{h.Name, principalOf(c), h.d.Stripe.Account, string(canonical), summary} {
 		fmt.Fprintf(sum, "%d:%s", len(part), part)
 	}
 	return hex.EncodeToString(sum.Sum(nil))

@@ -385,7 +385,7 @@ func (h *handler) handle(ctx context.Context, req *mcp.CallToolRequest) (*mcp.Ca
 			}
 		}
 		if err := pol.Check(mv); err != nil {
-			return errorResult(err)
+			return h.stopped(info, err)
 		}
 		if pol.NeedsConfirmation(mv, h.Destructive) {
 			if res, err := h.confirm(c, info, args, mv, canonical); res != nil || err != nil {
@@ -393,7 +393,7 @@ func (h *handler) handle(ctx context.Context, req *mcp.CallToolRequest) (*mcp.Ca
 			}
 		}
 		if release, err = pol.Reserve(c, mv, h.Name, h.reservationKey(c, c.keyBase)); err != nil {
-			return errorResult(err)
+			return h.stopped(info, err)
 		}
 	}
 	out, runErr := h.run(c, in)
@@ -401,6 +401,15 @@ func (h *handler) handle(ctx context.Context, req *mcp.CallToolRequest) (*mcp.Ca
 		h.settle(c, info, scope, release)
 	}
 	return h.finish(c, info, out, runErr)
+}
+
+// stopped is the result of a guardrail refusing the call before any write.
+func (h *handler) stopped(info *stripeapi.CallInfo, err error) (*mcp.CallToolResult, error) {
+	var refusal *guard.Refusal
+	if errors.As(err, &refusal) {
+		info.SetStopped()
+	}
+	return errorResult(err)
 }
 
 // reservationKey names a write's request for the daily limit: the tool, the

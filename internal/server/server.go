@@ -5,8 +5,8 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"runtime/debug"

@@ -201,7 +201,7 @@ func redactedArguments(raw any, args map[string]any) string {
 // separators) anywhere in the text.
 func needsRedaction(b []byte) bool {
 	s := string(b)
-	if strings.Contains(s, "k_test_") || strings.Contains(s, "k_live_") || strings.Contains(s, "whsec_") {
+	if strings.Contains(s, "k_test_") || strings.Contains(s, "k_live_") || strings.Contains(s, "whsec_") || strings.Contains(s, "_secret_") {
 		return true
 	}
 	return redact.CardNumber(s) || strings.Contains(s, `\u00`)

@@ -19,6 +19,8 @@ func TestRedactedArguments(t *testing.T) {
 		{raw: `{"description":"\u0034\u0032\u0034\u0032\u0034\u0032\u0034\u0032\u0034\u0032\u0034\u0032\u0034\u0032\u0034\u0032"}`, absent: []string{"4242424242424242", `\u0034`}, has: []string{"[card number removed]"}},
 		{raw: `{"phone":"+15555555555","orderId":"123456789012"}`, want: `{"phone":"+15555555555","orderId":"123456789012"}`},
 		{raw: `{"sk_test_abcdefghijklmnopqrstuvwx5678":"x"}`, absent: []string{"abcdefghijklmnopqrstuvwx5678"}},
+		{raw: `{"description":"cs pi_3Abc_secret_ABCDEFGHIJKLMNOP"}`, absent: []string{"ABCDEFGHIJKLMNOP"}, has: []string{"pi_3Abc_secret_…MNOP"}},
+		{raw: `{"description":"4242.4242.4242.4242"}`, absent: []string{"4242.4242"}, has: []string{"[card number removed]"}},
 	}
 	for _, c := range cases {
 		raw := json.RawMessage(c.raw)

@@ -535,3 +535,28 @@ func TestAuditMoneyAsMoved(t *testing.T) {
 		t.Fatalf("the refused refund's row: %+v", r)
 	}
 }
+
+// TestProrationInvoicedNow: a subscription change whose proration is
+// invoiced at once moves money now: it counts against the daily limit (as
+// at most a whole period at the new price), while one billed later does not.
+func TestProrationInvoicedNow(t *testing.T) {
+	e := newGuarded(t, guard.Policy{DailyLimit: money(map[string]int64{"usd": 3000})}, "")
+	cs := e.client(t, nil, "")
+	cus := testutil.Structured(t, testutil.Call(t, cs, "stripe_create_customer", map[string]any{"paymentMethodId": "pm_card_visa"}))
+	sub := testutil.Structured(t, testutil.Call(t, cs, "stripe_create_subscription", map[string]any{"customerId": cus["id"], "priceId": testutil.FakePriceID, "quantity": 1}))
+	update := func(quantity int, behavior string) *mcp.CallToolResult {
+		return testutil.Call(t, cs, "stripe_update_subscription", map[string]any{"subscriptionId": sub["id"], "quantity": quantity, "prorationBehavior": behavior})
+	}
+	// $10.00 of $30.00 moved; 3 × $10.00 invoiced now would pass the limit.
+	testutil.Refused(t, update(3, "always_invoice"), "security.dailyLimit", "$20.00 is left")
+	if n := e.posts("/v1/subscriptions/"); n != 0 {
+		t.Fatalf("%d updates sent", n)
+	}
+	if res := update(3, "create_prorations"); res.IsError {
+		t.Fatalf("prorations billed later: %s", testutil.Text(res))
+	}
+	if res := update(2, "always_invoice"); res.IsError {
+		t.Fatalf("2 × $10.00 fits: %s", testutil.Text(res))
+	}
+	testutil.Refused(t, update(1, "always_invoice"), "security.dailyLimit", "$0.00 is left")
+}

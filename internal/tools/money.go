@@ -212,6 +212,14 @@ func moneyUpdateSubscription(c *call, in *updateSubscriptionIn) (*guard.Movement
 		return nil, err
 	}
 	m.Summary = fmt.Sprintf("Change subscription %s to %d × %s = %s%s", in.SubscriptionID, max(quantity, 1), pr.ID, m.Display(), per(pr))
+	if in.ProrationBehavior == "always_invoice" && (in.Proration == nil || *in.Proration) {
+		// The proration is invoiced and charged at once. Its amount is
+		// Stripe's to compute (the price difference for what is left of the
+		// period), and never more than a whole period at the new price: that
+		// is what the guardrails count and the person is asked about.
+		m.Moves = true
+		m.Summary += fmt.Sprintf("; the proration is invoiced and charged now (at most %s)", m.Display())
+	}
 	return m, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/stripe-mcp/stripe-mcp/internal/guard"
+	"github.com/stripe-mcp/stripe-mcp/internal/sandbox"
 	"github.com/stripe-mcp/stripe-mcp/internal/testutil"
 )
 
@@ -431,4 +432,31 @@ func TestInvoiceAndDisputeConfirmation(t *testing.T) {
 		t.Errorf("submitted: %v", res)
 	}
 	checkWire(t, sentSince(rec, rec.Count()-1), wire{method: "POST", path: "/v1/disputes/" + dp, params: map[string]string{"submit": "true"}})
+}
+
+// TestAutoAdvanceUnderGuardrails: with money guardrails on, an invoice that
+// Stripe would finalize and charge on its own (auto-advance) is refused,
+// and a draft to be charged automatically is created without auto-advance,
+// so that stripe_finalize_invoice, which the guardrails check, is the step
+// that charges. Invoices sent for payment, and servers without money
+// guardrails, are left as asked.
+func TestAutoAdvanceUnderGuardrails(t *testing.T) {
+	h, err := sandbox.Handler()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, rec := connectGuarded(t, h, guard.Policy{MaxAmount: usd(100000)})
+	testutil.Refused(t, testutil.Call(t, cs, "stripe_create_invoice", map[string]any{"customerId": "cus_123", "autoAdvance": true}),
+		"autoAdvance", "stripe_finalize_invoice")
+	if n := rec.Count(); n != 0 {
+		t.Fatalf("%d requests sent for a refused invoice", n)
+	}
+	succeeded(t, testutil.Call(t, cs, "stripe_create_invoice", map[string]any{"customerId": "cus_123"}))
+	checkWire(t, sentSince(rec, 0), wire{method: "POST", path: "/v1/invoices", params: map[string]string{"collection_method": "charge_automatically", "auto_advance": "false"}})
+	succeeded(t, testutil.Call(t, cs, "stripe_create_invoice", map[string]any{"customerId": "cus_123", "collectionMethod": "send_invoice", "daysUntilDue": 30, "autoAdvance": true}))
+	checkWire(t, sentSince(rec, 1), wire{method: "POST", path: "/v1/invoices", params: map[string]string{"collection_method": "send_invoice", "auto_advance": "true"}})
+
+	open, rec2 := connectGuarded(t, h, guard.Policy{})
+	succeeded(t, testutil.Call(t, open, "stripe_create_invoice", map[string]any{"customerId": "cus_123", "autoAdvance": true}))
+	checkWire(t, sentSince(rec2, 0), wire{method: "POST", path: "/v1/invoices", params: map[string]string{"auto_advance": "true"}})
 }

@@ -24,7 +24,7 @@ type createInvoiceIn struct {
 	write
 }
 
-func (in *createInvoiceIn) validate(*Deps) error {
+func (in *createInvoiceIn) validate(d *Deps) error {
 	if err := firstError(checkID("customerId", in.CustomerID, "cus_"), checkMetadata(in.Metadata)); err != nil {
 		return err
 	}
@@ -32,6 +32,17 @@ func (in *createInvoiceIn) validate(*Deps) error {
 	// charge_automatically are the same call.
 	if in.CollectionMethod == "" {
 		in.CollectionMethod = chargeAutomatically
+	}
+	if in.CollectionMethod == chargeAutomatically && d.Policy.Active() {
+		// Stripe finalizes an auto-advancing draft about an hour after it
+		// is created and charges whatever items it holds then, with no
+		// further call through this server: the amount limits and the
+		// confirmation could never apply. Finalizing is the step that
+		// charges, and stripe_finalize_invoice checks it.
+		if in.AutoAdvance != nil && *in.AutoAdvance {
+			return badInput("autoAdvance would let Stripe finalize and charge this invoice about an hour from now with no further call through this server, so the amount limits and confirmation set for this server could not apply: create the draft without autoAdvance, add its items, then call stripe_finalize_invoice, which checks the amount, asks for approval when required, and charges")
+		}
+		in.AutoAdvance = ptr(false)
 	}
 	switch {
 	case in.CollectionMethod == sendInvoice && in.DaysUntilDue == 0:

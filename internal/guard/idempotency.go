@@ -65,7 +65,14 @@ func (i *Idempotency) Failed(ctx context.Context, scope string) error {
 // and the top-level MetaArguments dropped, numbers in their shortest exact
 // form, no insignificant space. Two argument objects that mean the same call
 // render the same bytes whatever their key order or spacing.
-func Canonical(args []byte) ([]byte, error) {
+func Canonical(args []byte) ([]byte, error) { return canonical(args, true) }
+
+// Normalized renders JSON arguments as Canonical does, but keeps the
+// MetaArguments: the same arguments with every number in its shortest
+// exact form (2500.0 and 2.5e3 become 2500, which decodes into an integer).
+func Normalized(args []byte) ([]byte, error) { return canonical(args, false) }
+
+func canonical(args []byte, dropMeta bool) ([]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(args))
 	dec.UseNumber()
 	var v any
@@ -75,7 +82,7 @@ func Canonical(args []byte) ([]byte, error) {
 	if dec.More() {
 		return nil, fmt.Errorf("canonical arguments: trailing data")
 	}
-	if m, ok := v.(map[string]any); ok {
+	if m, ok := v.(map[string]any); ok && dropMeta {
 		for _, k := range MetaArguments {
 			delete(m, k)
 		}

@@ -152,9 +152,18 @@ func (t *tool[In]) build(d *Deps) registry.Tool {
 	h := &handler{Meta: t.Meta, d: d, raw: raw,
 		decode: func(raw []byte) (any, error) {
 			in := new(In)
-			dec := json.NewDecoder(bytes.NewReader(raw))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(in); err != nil {
+			err := decodeStrict(raw, in)
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) && strings.HasPrefix(te.Value, "number") {
+				// A whole number written with a fraction or an exponent
+				// (2500.0, 2.5e3) passed the schema as an integer; decode
+				// it in its plain form.
+				if plain, nerr := guard.Normalized(raw); nerr == nil {
+					in = new(In)
+					err = decodeStrict(plain, in)
+				}
+			}
+			if err != nil {
 				return nil, err
 			}
 			if v, ok := any(in).(validator); ok {
@@ -180,6 +189,13 @@ func (t *tool[In]) build(d *Deps) registry.Tool {
 		},
 		Handler: h.handle,
 	}
+}
+
+// decodeStrict decodes JSON arguments into v, refusing unknown fields.
+func decodeStrict(raw []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
 }
 
 //go:embed toolsnaps

@@ -1,6 +1,7 @@
 package tools_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -228,5 +229,24 @@ func TestAcceptedEdges(t *testing.T) {
 			testutil.Structured(t, testutil.Call(t, cs, tt.tool, tt.args))
 			checkWire(t, rec.Requests(), tt.sent)
 		})
+	}
+}
+
+// TestWholeNumbersWrittenOtherwise: 2500.0 and 2.5e3 are the integer 2500
+// (the schema accepts them as integers), and are sent as 2500; 2500.5 is
+// still refused by the schema.
+func TestWholeNumbersWrittenOtherwise(t *testing.T) {
+	for _, amount := range []string{"2500.0", "2.5e3", "250000e-2"} {
+		t.Run(amount, func(t *testing.T) {
+			cs, rec := connectStripeMock(t, defaultOptions())
+			testutil.Structured(t, testutil.Call(t, cs, "stripe_create_payment", json.RawMessage(`{"amount":`+amount+`,"idempotencyKey":"k-`+amount+`"}`)))
+			checkWire(t, rec.Requests(), wire{method: "POST", path: "/v1/payment_intents", params: map[string]string{"amount": "2500"},
+				header: map[string]string{"Idempotency-Key": "k-" + amount}})
+		})
+	}
+	cs, rec := connectStripeMock(t, defaultOptions())
+	testutil.Refused(t, testutil.Call(t, cs, "stripe_create_payment", json.RawMessage(`{"amount":2500.5}`)), "amount")
+	if n := rec.Count(); n != 0 {
+		t.Fatalf("%d requests sent for 2500.5", n)
 	}
 }

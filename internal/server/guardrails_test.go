@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -513,6 +514,19 @@ func TestConfirmationOutcomes(t *testing.T) {
 	}
 	if _, res := capture(); res.IsError {
 		t.Fatal(testutil.Text(res))
+	}
+	// A person who never answers is not waited for forever.
+	defer func(w time.Duration) { server.ConfirmationWait = w }(server.ConfirmationWait)
+	server.ConfirmationWait = 200 * time.Millisecond
+	answer = func() (*mcp.ElicitResult, error) { time.Sleep(2 * time.Second); return nil, errors.New("too late") }
+	start := time.Now()
+	pi, res = capture()
+	testutil.Refused(t, res, "asking through the client failed", "deadline exceeded", "nothing was sent to Stripe")
+	if waited := time.Since(start); waited > 1500*time.Millisecond {
+		t.Fatalf("waited %v for an answer", waited)
+	}
+	if n := e.posts("/v1/payment_intents/" + pi + "/capture"); n != 0 {
+		t.Fatal("the capture reached Stripe")
 	}
 }
 

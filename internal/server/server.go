@@ -280,7 +280,8 @@ func textOf(r *mcp.CallToolResult) string {
 // tool again with the answer; when the client answers that request with an
 // error, the SDK fails the whole tools/call with the client's error ("method
 // not found: tools/call"), which tells a model nothing. The call stopped
-// before any write.
+// before any write. A person who never answers is not waited for longer
+// than ConfirmationWait.
 func unasked(next mcp.MethodHandler) mcp.MethodHandler {
 	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 		ct, ok := req.(*mcp.CallToolRequest)
@@ -291,6 +292,11 @@ func unasked(next mcp.MethodHandler) mcp.MethodHandler {
 		if info == nil {
 			ctx, info = stripeapi.WithCallInfo(ctx)
 		}
+		// The question waits on the call's context; writes run on their
+		// own (they finish whatever the client does), so the bound only
+		// ends the wait.
+		ctx, cancel := context.WithTimeout(ctx, ConfirmationWait)
+		defer cancel()
 		res, err := next(ctx, method, req)
 		if wrote, _ := info.LastWrite(); err == nil || wrote || !info.AwaitingConfirmation() {
 			return res, err
@@ -303,6 +309,10 @@ func unasked(next mcp.MethodHandler) mcp.MethodHandler {
 		return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: msg}}, StructuredContent: json.RawMessage(b)}, nil
 	}
 }
+
+// ConfirmationWait bounds how long a tool call waits for a person to
+// answer its confirmation question: as long as a confirmation token lasts.
+var ConfirmationWait = guard.TokenTTL
 
 func recoverPanics(logger *slog.Logger) mcp.Middleware {
 	return func(next mcp.MethodHandler) mcp.MethodHandler {

@@ -163,7 +163,10 @@ func allowedHosts(addr string, configured []string) ([]string, error) {
 
 // checkHostAndOrigin refuses, on every endpoint, requests addressed to a
 // host name this server does not answer to (DNS rebinding) and browser
-// requests from origins that are not allowed.
+// requests from origins that are not allowed. Pages of allowed origins get
+// the CORS headers that let them read the answers, and their preflights
+// are answered here: a browser sends no credentials with a preflight, so
+// the token is never asked of one.
 func (h *httpHandler) checkHostAndOrigin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !slices.Contains(h.hosts, strings.ToLower(r.Host)) {
@@ -171,13 +174,60 @@ func (h *httpHandler) checkHostAndOrigin(next http.Handler) http.Handler {
 			httpError(w, http.StatusForbidden, fmt.Sprintf("host %q is not allowed: add it to STRIPE_MCP_ALLOWED_HOSTS (server.allowedHosts) if this server is meant to answer to it", r.Host))
 			return
 		}
-		if origin := r.Header.Get("Origin"); origin != "" && !slices.Contains(h.c.AllowedOrigins, origin) && !sameOrigin(origin, r.Host) {
+		origin := r.Header.Get("Origin")
+		if origin == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if !slices.Contains(h.c.AllowedOrigins, origin) && !sameOrigin(origin, r.Host) {
 			h.c.Logger.Warn("http: request from an origin that is not allowed", "origin", origin, "path", r.URL.Path)
 			httpError(w, http.StatusForbidden, fmt.Sprintf("origin %q is not allowed: add it to STRIPE_MCP_ALLOWED_ORIGINS (server.allowedOrigins) to let that page call this server", origin))
 			return
 		}
+		hdr := w.Header()
+		hdr.Set("Access-Control-Allow-Origin", origin)
+		hdr.Add("Vary", "Origin")
+		methods, known := h.corsMethods(r.URL.Path)
+		if known && r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			hdr.Set("Access-Control-Allow-Methods", methods)
+			hdr.Set("Access-Control-Allow-Headers", corsAllowHeaders)
+			hdr.Set("Access-Control-Max-Age", corsMaxAge)
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		hdr.Set("Access-Control-Expose-Headers", corsExposeHeaders)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// The CORS answers to allowed origins: the request headers MCP clients
+// send, the response headers they read (WWW-Authenticate only comes with a
+// 401), and how long a browser may keep a preflight's answer.
+const (
+	corsAllowHeaders  = "Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID"
+	corsExposeHeaders = "Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate"
+	corsMaxAge        = "600"
+)
+
+// corsMethods are the methods path accepts, for a preflight's answer; false
+// for a path that is no endpoint.
+func (h *httpHandler) corsMethods(path string) (string, bool) {
+	switch path {
+	case "/mcp":
+		if h.c.Stateless {
+			return "POST, OPTIONS", true
+		}
+		return "GET, POST, DELETE, OPTIONS", true
+	case "/sse":
+		return "GET, POST, OPTIONS", true
+	case "/ws":
+		return "GET, OPTIONS", true
+	case "/healthz":
+		return "GET, HEAD, OPTIONS", true
+	case "/webhooks/stripe":
+		return "POST, OPTIONS", true
+	}
+	return "", false
 }
 
 // sameOrigin reports whether a browser Origin is the server's own address

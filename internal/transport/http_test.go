@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -698,6 +700,146 @@ func TestHostAndOrigin(t *testing.T) {
 					t.Errorf("%s, Host %q: %d, want %d: %s", endpoint, c.host, r.status, ok, r.body)
 				}
 			}
+		}
+	})
+}
+
+// TestCORS: a page of an allowed origin can use every endpoint: its
+// preflights are answered 204 without the token (browsers send none with a
+// preflight), naming the methods of that endpoint and the headers MCP
+// clients send, and the answers to its requests carry the headers that let
+// it read them. Other origins are refused, preflights included; no answer
+// names a wildcard.
+func TestCORS(t *testing.T) {
+	const app = "https://app.example.com"
+	preflight := func(t *testing.T, ts *testServer, path, origin string) reply {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodOptions, ts.URL+path, nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "authorization, content-type, mcp-session-id")
+		resp, err := ts.plain.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return reply{resp.StatusCode, resp.Header, string(b)}
+	}
+	allowedFor := func(t *testing.T, what string, r reply) {
+		t.Helper()
+		if got := r.header.Values("Access-Control-Allow-Origin"); len(got) != 1 || got[0] != app {
+			t.Errorf("%s: Access-Control-Allow-Origin %q, want %q", what, got, app)
+		}
+		if !slices.Contains(r.header.Values("Vary"), "Origin") {
+			t.Errorf("%s: Vary %q, want Origin", what, r.header.Values("Vary"))
+		}
+	}
+	headerList := func(r reply, name string) []string {
+		var out []string
+		for _, v := range r.header.Values(name) {
+			for item := range strings.SplitSeq(v, ",") {
+				out = append(out, strings.ToLower(strings.TrimSpace(item)))
+			}
+		}
+		return out
+	}
+	ts := startServer(t, options{config: func(c *transport.HTTPConfig) { c.AllowedOrigins = []string{app} }})
+	for path, methods := range map[string]string{
+		"/mcp":             "GET, POST, DELETE, OPTIONS",
+		"/sse":             "GET, POST, OPTIONS",
+		"/ws":              "GET, OPTIONS",
+		"/healthz":         "GET, HEAD, OPTIONS",
+		"/webhooks/stripe": "POST, OPTIONS",
+	} {
+		t.Run("preflight "+path, func(t *testing.T) {
+			r := preflight(t, ts, path, app)
+			if r.status != http.StatusNoContent {
+				t.Fatalf("status %d, want 204: %s", r.status, r.body)
+			}
+			allowedFor(t, "preflight", r)
+			if got := r.header.Get("Access-Control-Allow-Methods"); got != methods {
+				t.Errorf("Access-Control-Allow-Methods %q, want %q", got, methods)
+			}
+			allowed := headerList(r, "Access-Control-Allow-Headers")
+			for _, h := range []string{"Authorization", "Content-Type", "Accept", "Mcp-Session-Id", "Mcp-Protocol-Version", "Last-Event-ID"} {
+				if !slices.Contains(allowed, strings.ToLower(h)) {
+					t.Errorf("Access-Control-Allow-Headers %q lacks %s", allowed, h)
+				}
+			}
+			if age, err := strconv.Atoi(r.header.Get("Access-Control-Max-Age")); err != nil || age <= 0 {
+				t.Errorf("Access-Control-Max-Age %q", r.header.Get("Access-Control-Max-Age"))
+			}
+			for _, origin := range []string{"https://evil.example", "null", app + ".evil.example"} {
+				r := preflight(t, ts, path, origin)
+				if r.status != http.StatusForbidden || r.header.Get("Access-Control-Allow-Origin") != "" {
+					t.Errorf("preflight from %s: %d, Access-Control-Allow-Origin %q, want 403 without it", origin, r.status, r.header.Get("Access-Control-Allow-Origin"))
+				}
+			}
+		})
+	}
+
+	t.Run("requests", func(t *testing.T) {
+		// The session id of a new session can be read by the page.
+		r := ts.hit(t, "POST /mcp", probe{origin: app, auth: "Bearer " + testToken})
+		if r.status != 200 || r.header.Get("Mcp-Session-Id") == "" {
+			t.Fatalf("POST /mcp: %d %s", r.status, r.body)
+		}
+		allowedFor(t, "POST /mcp", r)
+		exposed := headerList(r, "Access-Control-Expose-Headers")
+		for _, h := range []string{"Mcp-Session-Id", "Mcp-Protocol-Version"} {
+			if !slices.Contains(exposed, strings.ToLower(h)) {
+				t.Errorf("Access-Control-Expose-Headers %q lacks %s", exposed, h)
+			}
+		}
+		// So can why a request without the token was refused.
+		r = ts.hit(t, "POST /mcp", probe{origin: app})
+		if r.status != http.StatusUnauthorized || r.header.Get("WWW-Authenticate") == "" {
+			t.Fatalf("POST /mcp without a token: %d %s", r.status, r.body)
+		}
+		allowedFor(t, "401", r)
+		if !slices.Contains(headerList(r, "Access-Control-Expose-Headers"), "www-authenticate") {
+			t.Errorf("401: Access-Control-Expose-Headers %q lacks WWW-Authenticate", r.header.Values("Access-Control-Expose-Headers"))
+		}
+		if r := ts.hit(t, "GET /sse", probe{origin: app, auth: "Bearer " + testToken}); r.status != 200 {
+			t.Errorf("GET /sse: %d %s", r.status, r.body)
+		} else {
+			allowedFor(t, "GET /sse", r)
+		}
+		if r := ts.hit(t, "GET /healthz", probe{origin: app}); r.status != 200 {
+			t.Errorf("GET /healthz: %d %s", r.status, r.body)
+		} else {
+			allowedFor(t, "GET /healthz", r)
+		}
+		// An OPTIONS that is no preflight still needs the token.
+		req, _ := http.NewRequest(http.MethodOptions, ts.URL+"/mcp", nil)
+		req.Header.Set("Origin", app)
+		resp, err := ts.plain.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("OPTIONS /mcp without Access-Control-Request-Method: %d, want 401", resp.StatusCode)
+		}
+		// Requests that are not from a page of an allowed origin get no
+		// CORS headers.
+		for _, p := range []probe{{auth: "Bearer " + testToken}, {origin: "https://evil.example", auth: "Bearer " + testToken}} {
+			r := ts.hit(t, "POST /mcp", p)
+			if got := r.header.Get("Access-Control-Allow-Origin"); got != "" {
+				t.Errorf("origin %q: Access-Control-Allow-Origin %q", p.origin, got)
+			}
+		}
+	})
+
+	t.Run("stateless", func(t *testing.T) {
+		ts := startServer(t, options{config: func(c *transport.HTTPConfig) {
+			c.AllowedOrigins = []string{app}
+			c.Stateless = true
+		}})
+		r := preflight(t, ts, "/mcp", app)
+		if r.status != http.StatusNoContent || r.header.Get("Access-Control-Allow-Methods") != "POST, OPTIONS" {
+			t.Errorf("preflight: %d, Access-Control-Allow-Methods %q, want 204 and POST, OPTIONS", r.status, r.header.Get("Access-Control-Allow-Methods"))
 		}
 	})
 }

@@ -224,19 +224,32 @@ func webhookReceiver(cfg *config.Config, st store.Store, logger *slog.Logger, se
 }
 
 // serveWebhooks serves the receiver alone at addr (stdio's
-// --webhook-listen) until ctx ends. Binding happens before it returns, so a
-// taken port stops startup.
-func serveWebhooks(ctx context.Context, addr string, h http.Handler, logger *slog.Logger) (func(), error) {
+// --webhook-listen) until ctx ends, behind the Host and Origin checks of
+// the HTTP transports. Binding happens before it returns, so a taken port
+// stops startup.
+func serveWebhooks(ctx context.Context, addr string, cfg *config.Config, h http.Handler, logger *slog.Logger) (func(), error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("--webhook-listen %q is not host:port: %w", addr, err)
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("--webhook-listen %s: %w", addr, err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/webhooks/stripe", h)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "only POST /webhooks/stripe is served here", http.StatusNotFound)
+	// With port 0 the Host check must allow the port actually bound.
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	handler, err := transport.NewWebhookHandler(transport.HTTPConfig{
+		Addr:           net.JoinHostPort(host, port),
+		AllowedOrigins: cfg.AllowedOrigins,
+		AllowedHosts:   cfg.AllowedHosts,
+		Webhook:        h,
+		Logger:         logger,
 	})
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 16 << 10,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelDebug)}
 	go hs.Serve(ln)
@@ -281,7 +294,7 @@ func runStdio(cmd *cobra.Command, g *globalFlags, stderr io.Writer) error {
 		return err
 	}
 	if g.webhookListen != "" {
-		stopWebhooks, err := serveWebhooks(cmd.Context(), g.webhookListen, webhookReceiver(cfg, st, logger, srv), logger)
+		stopWebhooks, err := serveWebhooks(cmd.Context(), g.webhookListen, cfg, webhookReceiver(cfg, st, logger, srv), logger)
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -167,6 +168,54 @@ func TestWebhooksOverStdio(t *testing.T) {
 	}
 	if strings.Contains(stderr.String(), whsec) {
 		t.Fatal("the webhook secret was logged")
+	}
+}
+
+// TestWebhookListenChecksHostAndOrigin: the receiver of --webhook-listen
+// refuses, as every HTTP endpoint does, a Host it does not answer to (DNS
+// rebinding) and a browser Origin that is not allowed, before the event is
+// looked at: the same signed event sent as it should be is then received,
+// not taken for a duplicate.
+func TestWebhookListenChecksHostAndOrigin(t *testing.T) {
+	addr := freeAddr(t)
+	_, port, _ := net.SplitHostPort(addr)
+	r := startRaw(t, env(t, "STRIPE_WEBHOOK_SECRET="+whsec), "--sandbox", "--webhook-listen", addr)
+	r.send(initLine)
+	if m := r.read(); m["result"] == nil {
+		t.Fatalf("initialize: %v", m)
+	}
+	body, header := paymentEvent("evt_HOST1", "payment_intent.succeeded", "pi_HOST", "succeeded")
+	send := func(host, origin string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/webhooks/stripe", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Stripe-Signature", header)
+		if host != "" {
+			req.Host = host
+		}
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for _, c := range []struct{ host, origin string }{
+		{"evil.com", ""},
+		{"evil.com:" + port, ""},
+		{"127.0.0.1:1", ""},
+		{"", "https://evil.example"},
+	} {
+		if code, out := send(c.host, c.origin); code != http.StatusForbidden || !strings.Contains(out, "not allowed") {
+			t.Errorf("Host %q, Origin %q: %d %s, want 403", c.host, c.origin, code, out)
+		}
+	}
+	if code, out := send("localhost:"+port, ""); code != 200 || !strings.Contains(out, `"received":true`) || strings.Contains(out, "duplicate") {
+		t.Fatalf("delivery to localhost:%s: %d %s, want it received for the first time", port, code, out)
 	}
 }
 

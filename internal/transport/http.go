@@ -80,23 +80,11 @@ func NewHTTPHandler(c HTTPConfig) (http.Handler, error) {
 	if c.Token == "" && !c.NoAuth {
 		return nil, errors.New("http: a token is required unless auth is off")
 	}
-	if c.MaxBodyBytes <= 0 {
-		c.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if c.MaxSessions <= 0 {
-		c.MaxSessions = DefaultMaxSessions
-	}
-	if c.SessionIdle <= 0 {
-		c.SessionIdle = DefaultSessionIdle
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
-	hosts, err := allowedHosts(c.Addr, c.AllowedHosts)
+	h, err := newHTTPHandler(c, mcpMethods(c.Stateless))
 	if err != nil {
 		return nil, err
 	}
-	h := &httpHandler{c: c, hosts: hosts, tokenSum: sha256.Sum256([]byte(c.Token))}
+	c = h.c
 
 	streamOpts := &mcp.StreamableHTTPOptions{
 		Stateless:                  c.Stateless,
@@ -134,10 +122,54 @@ func NewHTTPHandler(c HTTPConfig) (http.Handler, error) {
 	return h.checkHostAndOrigin(mux), nil
 }
 
+// NewWebhookHandler serves c.Webhook alone at /webhooks/stripe, for a
+// listener of its own (stdio's --webhook-listen), behind the same Host and
+// Origin checks and body limit as NewHTTPHandler's endpoints. Of c it uses
+// Addr, AllowedHosts, AllowedOrigins, MaxBodyBytes, Webhook and Logger.
+func NewWebhookHandler(c HTTPConfig) (http.Handler, error) {
+	if c.Webhook == nil {
+		return nil, errors.New("http: no webhook receiver")
+	}
+	h, err := newHTTPHandler(c, map[string]string{"/webhooks/stripe": webhookMethods})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/webhooks/stripe", h.limitBody(c.Webhook))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		httpError(w, http.StatusNotFound, "only POST /webhooks/stripe is served here")
+	})
+	return h.checkHostAndOrigin(mux), nil
+}
+
+// newHTTPHandler fills in the defaults of c and works out the hosts it
+// answers to; methods are those of each endpoint it serves.
+func newHTTPHandler(c HTTPConfig, methods map[string]string) (*httpHandler, error) {
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.MaxSessions <= 0 {
+		c.MaxSessions = DefaultMaxSessions
+	}
+	if c.SessionIdle <= 0 {
+		c.SessionIdle = DefaultSessionIdle
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	hosts, err := allowedHosts(c.Addr, c.AllowedHosts)
+	if err != nil {
+		return nil, err
+	}
+	return &httpHandler{c: c, hosts: hosts, tokenSum: sha256.Sum256([]byte(c.Token)), methods: methods}, nil
+}
+
 type httpHandler struct {
 	c        HTTPConfig
 	hosts    []string
 	tokenSum [32]byte
+	// methods are the methods of each endpoint served, for preflights.
+	methods map[string]string
 }
 
 // allowedHosts are the Host values accepted: the configured ones, or the
@@ -187,7 +219,7 @@ func (h *httpHandler) checkHostAndOrigin(next http.Handler) http.Handler {
 		hdr := w.Header()
 		hdr.Set("Access-Control-Allow-Origin", origin)
 		hdr.Add("Vary", "Origin")
-		methods, known := h.corsMethods(r.URL.Path)
+		methods, known := h.methods[r.URL.Path]
 		if known && r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 			hdr.Set("Access-Control-Allow-Methods", methods)
 			hdr.Set("Access-Control-Allow-Headers", corsAllowHeaders)
@@ -209,25 +241,23 @@ const (
 	corsMaxAge        = "600"
 )
 
-// corsMethods are the methods path accepts, for a preflight's answer; false
-// for a path that is no endpoint.
-func (h *httpHandler) corsMethods(path string) (string, bool) {
-	switch path {
-	case "/mcp":
-		if h.c.Stateless {
-			return "POST, OPTIONS", true
-		}
-		return "GET, POST, DELETE, OPTIONS", true
-	case "/sse":
-		return "GET, POST, OPTIONS", true
-	case "/ws":
-		return "GET, OPTIONS", true
-	case "/healthz":
-		return "GET, HEAD, OPTIONS", true
-	case "/webhooks/stripe":
-		return "POST, OPTIONS", true
+// webhookMethods are the methods /webhooks/stripe accepts, for preflights.
+const webhookMethods = "POST, OPTIONS"
+
+// mcpMethods are the methods of each endpoint of NewHTTPHandler, for
+// preflights.
+func mcpMethods(stateless bool) map[string]string {
+	mcp := "GET, POST, DELETE, OPTIONS"
+	if stateless {
+		mcp = "POST, OPTIONS" // no stream to GET, no session to DELETE
 	}
-	return "", false
+	return map[string]string{
+		"/mcp":             mcp,
+		"/sse":             "GET, POST, OPTIONS",
+		"/ws":              "GET, OPTIONS",
+		"/healthz":         "GET, HEAD, OPTIONS",
+		"/webhooks/stripe": webhookMethods,
+	}
 }
 
 // sameOrigin reports whether a browser Origin is the server's own address

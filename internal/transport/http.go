@@ -107,7 +107,7 @@ func NewHTTPHandler(c HTTPConfig) (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", h.healthz)
 	mux.Handle("/mcp", h.mcpOnly(h.newSession(streamable)))
-	mux.Handle("/sse", h.mcpOnly(h.newSession(sse)))
+	mux.Handle("/sse", h.mcpOnly(h.newSession(newSSEIdle(sse, c.SessionIdle, c.Logger))))
 	mux.Handle("/ws", h.mcpOnly(h.newSession(ws)))
 	webhook := c.Webhook
 	if webhook == nil {

@@ -551,6 +551,52 @@ func TestSSE(t *testing.T) {
 	}
 }
 
+// TestSSEIdleSessionCloses: an /sse session that no message is POSTed to
+// for SessionIdle is closed, as /mcp and /ws sessions are: its stream ends
+// and its place under the session cap is free again. Messages keep a
+// session open.
+func TestSSEIdleSessionCloses(t *testing.T) {
+	const idle = 300 * time.Millisecond
+	ts := startServer(t, options{config: func(c *transport.HTTPConfig) {
+		c.SessionIdle = idle
+		c.MaxSessions = 1
+	}})
+	resp, endpoint := ts.openSSE(t)
+	ended := make(chan struct{})
+	go func() {
+		io.Copy(io.Discard, resp.Body)
+		close(ended)
+	}()
+	ts.waitSessions(t, 1)
+	// A session that is used outlives the idle time several times over.
+	for i := range 10 {
+		time.Sleep(idle / 3)
+		if r := ts.post(t, endpoint, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"ping"}`, 100+i), "", false); r.status != http.StatusAccepted {
+			t.Fatalf("ping %d: %d %s", i, r.status, r.body)
+		}
+	}
+	select {
+	case <-ended:
+		t.Fatal("the stream of a session in use ended")
+	default:
+	}
+	if r := ts.hit(t, "GET /sse", probe{auth: "Bearer " + testToken}); r.status != http.StatusServiceUnavailable {
+		t.Fatalf("GET /sse at the cap: %d %s", r.status, r.body)
+	}
+	// Left alone, it is closed.
+	select {
+	case <-ended:
+	case <-time.After(10 * idle):
+		t.Fatalf("the stream of a session idle for %v is still open", 10*idle)
+	}
+	ts.waitSessions(t, 0)
+	if r := ts.post(t, endpoint, `{"jsonrpc":"2.0","id":200,"method":"ping"}`, "", false); r.status != http.StatusNotFound {
+		t.Errorf("POST to the closed session: %d %s, want 404", r.status, r.body)
+	}
+	ts.openSSE(t)
+	ts.waitSessions(t, 1)
+}
+
 // TestAuth: every MCP endpoint wants the bearer token in the Authorization
 // header (/ws also takes ?access_token=); /healthz and the webhook need none.
 func TestAuth(t *testing.T) {

@@ -6,11 +6,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -192,7 +195,7 @@ func (c *stdioConn) Write(ctx context.Context, msg jsonrpc.Message) error {
 			}
 			parts := make([]json.RawMessage, len(b.responses))
 			for i, r := range b.responses {
-				data, err := jsonrpc.EncodeMessage(r)
+				data, err := encodeMessage(r)
 				if err != nil {
 					return err
 				}
@@ -205,7 +208,7 @@ func (c *stdioConn) Write(ctx context.Context, msg jsonrpc.Message) error {
 			return c.writeLine(data)
 		}
 	}
-	data, err := jsonrpc.EncodeMessage(msg)
+	data, err := encodeMessage(msg)
 	if err != nil {
 		return fmt.Errorf("encoding a message: %w", err)
 	}
@@ -358,9 +361,9 @@ func (c *stdioConn) decodeBatch(line []byte, batchOK bool) ([]jsonrpc.Message, e
 }
 
 // decodeMessage decodes one JSON-RPC message by the SDK's rules (version
-// "2.0"; an id is a string or a number; a "method" key makes a request,
-// otherwise it is a response and needs an id). Keys match exactly, as the
-// protocol requires.
+// "2.0"; a "method" key makes a request, otherwise it is a response and
+// needs an id) and MCP's (an id is a string or an integer, never null).
+// Keys match exactly, as the protocol requires.
 func decodeMessage(data []byte) (jsonrpc.Message, error) {
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(data, &keys); err != nil {
@@ -370,15 +373,13 @@ func decodeMessage(data []byte) (jsonrpc.Message, error) {
 	if json.Unmarshal(keys["jsonrpc"], &version) != nil || version != "2.0" {
 		return nil, errors.New(`"jsonrpc" must be "2.0"`)
 	}
-	var rawID any
+	var id jsonrpc.ID
 	if b, ok := keys["id"]; ok {
-		if err := json.Unmarshal(b, &rawID); err != nil {
-			return nil, errors.New("malformed id")
+		v, err := parseID(b)
+		if err != nil {
+			return nil, err
 		}
-	}
-	id, err := jsonrpc.MakeID(rawID)
-	if err != nil {
-		return nil, errors.New("id must be a string or a number")
+		id = sdkID(v)
 	}
 	if b, ok := keys["method"]; ok {
 		var method string
@@ -401,22 +402,100 @@ func decodeMessage(data []byte) (jsonrpc.Message, error) {
 	return resp, nil
 }
 
+// parseID reads an id as the client wrote it: a string, or an integer
+// (int64) taken from its digits, never through a float64.
+func parseID(raw json.RawMessage) (any, error) {
+	raw = bytes.TrimSpace(raw)
+	switch {
+	case len(raw) == 0:
+	case raw[0] == '"':
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			return s, nil
+		}
+	case string(raw) == "null":
+		return nil, errors.New("id must be a string or an integer, not null")
+	case raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9'):
+		n, err := strconv.ParseInt(string(raw), 10, 64)
+		if err != nil {
+			return nil, errors.New("id must be a string or an integer of at most 64 bits")
+		}
+		return n, nil
+	}
+	return nil, errors.New("id must be a string or an integer")
+}
+
+// maxExactID bounds the integers a jsonrpc.ID holds exactly: the SDK makes
+// one from a float64.
+const maxExactID = 1<<53 - 1
+
+// standIn begins the id the SDK is given for a request whose integer id it
+// cannot hold exactly; the integer follows in decimal, and the response
+// goes out with the integer again (see encodeMessage). It is random, so no
+// client's string id is taken for one.
+var standIn = "stripe-mcp-id:" + rand.Text() + ":"
+
+// sdkID is the SDK's id for a client's id v (a string or an int64).
+func sdkID(v any) jsonrpc.ID {
+	switch v := v.(type) {
+	case int64:
+		if v < -maxExactID || v > maxExactID {
+			id, _ := jsonrpc.MakeID(standIn + strconv.FormatInt(v, 10))
+			return id
+		}
+		id, _ := jsonrpc.MakeID(float64(v))
+		return id
+	default:
+		id, _ := jsonrpc.MakeID(v)
+		return id
+	}
+}
+
+// encodeMessage encodes msg for the client, with the client's own id in a
+// response whose request had a stand-in.
+func encodeMessage(msg jsonrpc.Message) ([]byte, error) {
+	data, err := jsonrpc.EncodeMessage(msg)
+	if err != nil {
+		return nil, err
+	}
+	resp, ok := msg.(*jsonrpc.Response)
+	if !ok {
+		return data, nil
+	}
+	s, ok := resp.ID.Raw().(string)
+	if !ok {
+		return data, nil
+	}
+	digits, ok := strings.CutPrefix(s, standIn)
+	if !ok {
+		return data, nil
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return nil, err
+	}
+	fields["id"] = json.RawMessage(digits)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(fields); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
 // idOf recovers the id of a message that failed to decode, so the error
-// reply can be matched; nil when there is none.
+// reply can be matched; nil when there is none or it is not a valid id.
 func idOf(line []byte) any {
 	var probe map[string]json.RawMessage
 	if json.Unmarshal(line, &probe) != nil {
 		return nil
 	}
-	var id any
-	if json.Unmarshal(probe["id"], &id) != nil {
+	id, err := parseID(probe["id"])
+	if err != nil {
 		return nil
 	}
-	switch v := id.(type) {
-	case string, float64:
-		return v
-	}
-	return nil
+	return id
 }
 
 // reply answers a line the SDK never sees.

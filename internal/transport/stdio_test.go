@@ -2,6 +2,7 @@ package transport
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -152,5 +153,59 @@ func TestBatchesOnOldProtocol(t *testing.T) {
 	send(t, w, `{"jsonrpc":"2.0","id":4,"method":"ping"}`)
 	if m := recv(t, sc); m["id"] != float64(4) {
 		t.Fatalf("after batch: %v", m)
+	}
+}
+
+// recvNumbers is recv with numbers kept as the server wrote them.
+func recvNumbers(t *testing.T, sc *bufio.Scanner) map[string]any {
+	t.Helper()
+	recv(t, sc)
+	dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestRequestIDs: a request is answered with its id exactly as the client
+// wrote it — a string, or any integer of 64 bits, beyond the 2^53 a
+// float64 holds — in a batch too; an id that is null, fractional, out of
+// range or neither a string nor a number gets -32600 with a null id (a
+// null id is not a notification), and the session goes on.
+func TestRequestIDs(t *testing.T) {
+	w, sc, _ := pipeServer(t)
+	initialize(t, w, sc, "2025-03-26")
+	for _, id := range []string{"9007199254740993", "9223372036854775807", "-9223372036854775808", "-9007199254740993", "9007199254740991", "0", `"9007199254740993"`, `"x"`} {
+		send(t, w, `{"jsonrpc":"2.0","id":`+id+`,"method":"ping"}`)
+		m := recvNumbers(t, sc)
+		got, _ := json.Marshal(m["id"])
+		if string(got) != id || m["result"] == nil {
+			t.Errorf("id %s: answered %s", id, sc.Text())
+		}
+	}
+	send(t, w, `[{"jsonrpc":"2.0","id":9007199254740993,"method":"ping"},{"jsonrpc":"2.0","id":9007199254740995,"method":"ping"}]`)
+	if !sc.Scan() {
+		t.Fatal("no reply to the batch")
+	}
+	var batch []struct {
+		ID     json.RawMessage `json:"id"`
+		Result json.RawMessage `json:"result"`
+	}
+	if err := json.Unmarshal(sc.Bytes(), &batch); err != nil || len(batch) != 2 ||
+		string(batch[0].ID) != "9007199254740993" || string(batch[1].ID) != "9007199254740995" || batch[0].Result == nil {
+		t.Errorf("batch answered %s", sc.Text())
+	}
+	for _, id := range []string{"null", "1.5", "1.0", "1e3", "9223372036854775808", "-9223372036854775809", "true", `{"x":1}`, "[1]"} {
+		send(t, w, `{"jsonrpc":"2.0","id":`+id+`,"method":"ping"}`)
+		m := recv(t, sc)
+		if errCode(m) != -32600 || m["id"] != nil || !strings.Contains(sc.Text(), `"id":null`) {
+			t.Errorf("id %s: answered %s, want -32600 with a null id", id, sc.Text())
+		}
+	}
+	send(t, w, `{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"echo","arguments":{"text":"goes on"}}}`)
+	if m := recv(t, sc); m["id"] != float64(11) || !strings.Contains(sc.Text(), "goes on") {
+		t.Fatalf("after bad ids: %v", m)
 	}
 }

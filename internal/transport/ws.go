@@ -143,7 +143,7 @@ func (c *wsConn) readContext(ctx context.Context) (context.Context, context.Canc
 }
 
 func (c *wsConn) Write(ctx context.Context, msg jsonrpc.Message) error {
-	data, err := jsonrpc.EncodeMessage(msg)
+	data, err := encodeMessage(msg)
 	if err != nil {
 		return fmt.Errorf("encoding a message: %w", err)
 	}

@@ -286,3 +286,48 @@ func TestWebSocketOversizedFrame(t *testing.T) {
 		}
 	}
 }
+
+// rawReply is the next reply as the server wrote it.
+func (w *wsClient) rawReply() string {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		_, data, err := w.c.Read(ctx)
+		if err != nil {
+			w.t.Fatalf("read: %v", err)
+		}
+		if !strings.Contains(string(data), `"method"`) {
+			return string(data)
+		}
+	}
+}
+
+// TestWebSocketRequestIDs: over /ws too a request is answered with its id
+// exactly as the client wrote it, integers beyond 2^53 included, and an id
+// that is null, fractional, out of range or of another type gets -32600
+// with a null id; the connection goes on.
+func TestWebSocketRequestIDs(t *testing.T) {
+	ts := startServer(t, options{})
+	ws := ts.dialWS(t, nil)
+	ws.initialize()
+	for _, id := range []string{"9007199254740993", "9223372036854775807", "-9223372036854775808", `"abc"`} {
+		ws.send(`{"jsonrpc":"2.0","id":` + id + `,"method":"ping"}`)
+		reply := ws.rawReply()
+		var m struct {
+			ID     json.RawMessage `json:"id"`
+			Result json.RawMessage `json:"result"`
+		}
+		if err := json.Unmarshal([]byte(reply), &m); err != nil || string(m.ID) != id || m.Result == nil {
+			t.Errorf("id %s: answered %s", id, reply)
+		}
+	}
+	for _, id := range []string{"null", "1.5", "9223372036854775808", "false"} {
+		ws.send(`{"jsonrpc":"2.0","id":` + id + `,"method":"ping"}`)
+		m := ws.recv()
+		if errorCode(m) != -32600 || m["id"] != nil {
+			t.Errorf("id %s: %v, want -32600 with a null id", id, m)
+		}
+	}
+	structured(t, ws.call(5, "stripe_create_customer", map[string]any{"email": "ids@example.com"}))
+}

@@ -386,7 +386,11 @@ func decodeMessage(data []byte) (jsonrpc.Message, error) {
 		if err := json.Unmarshal(b, &method); err != nil {
 			return nil, errors.New("method must be a string")
 		}
-		return &jsonrpc.Request{ID: id, Method: method, Params: keys["params"]}, nil
+		params := keys["params"]
+		if method == "notifications/cancelled" {
+			params = cancelledParams(params)
+		}
+		return &jsonrpc.Request{ID: id, Method: method, Params: params}, nil
 	}
 	if !id.IsValid() {
 		return nil, errors.New("a message needs a method or an id")
@@ -449,6 +453,25 @@ func sdkID(v any) jsonrpc.ID {
 		id, _ := jsonrpc.MakeID(v)
 		return id
 	}
+}
+
+// cancelledParams are the params of a cancellation, naming the request by
+// the id the SDK knows it by: its stand-in, if it got one.
+func cancelledParams(params json.RawMessage) json.RawMessage {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(params, &fields) != nil {
+		return params
+	}
+	v, err := parseID(fields["requestId"])
+	if n, ok := v.(int64); err != nil || !ok || (n >= -maxExactID && n <= maxExactID) {
+		return params
+	}
+	fields["requestId"], _ = json.Marshal(sdkID(v).Raw())
+	out, err := json.Marshal(fields)
+	if err != nil {
+		return params
+	}
+	return out
 }
 
 // encodeMessage encodes msg for the client, with the client's own id in a

@@ -209,3 +209,52 @@ func TestRequestIDs(t *testing.T) {
 		t.Fatalf("after bad ids: %v", m)
 	}
 }
+
+// TestCancelByExactID: notifications/cancelled reaches the request it
+// names by an integer id beyond 2^53 (not the one a float64 rounds it to).
+func TestCancelByExactID(t *testing.T) {
+	s := mcp.NewServer(&mcp.Implementation{Name: "t", Version: "1"}, nil)
+	started, cancelled, done := make(chan string, 4), make(chan string, 4), make(chan struct{})
+	t.Cleanup(func() { close(done) })
+	mcp.AddTool(s, &mcp.Tool{Name: "wait"}, func(ctx context.Context, req *mcp.CallToolRequest, in struct {
+		Name string `json:"name"`
+	}) (*mcp.CallToolResult, any, error) {
+		started <- in.Name
+		select {
+		case <-ctx.Done():
+			cancelled <- in.Name
+		case <-done:
+		}
+		return &mcp.CallToolResult{}, nil, nil
+	})
+	inR, w := io.Pipe()
+	outR, outW := io.Pipe()
+	go s.Run(context.Background(), &Stdio{In: inR, Out: outW})
+	t.Cleanup(func() { w.Close() })
+	sc := bufio.NewScanner(outR)
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	send(t, w, `{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`)
+	send(t, w, `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	// Two calls in progress: the id a float64 makes of the one cancelled,
+	// and that one.
+	for _, c := range []struct{ id, name string }{{"9007199254740992", "rounded"}, {"9007199254740993", "exact"}} {
+		send(t, w, `{"jsonrpc":"2.0","id":`+c.id+`,"method":"tools/call","params":{"name":"wait","arguments":{"name":"`+c.name+`"}}}`)
+		select {
+		case <-started:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("call %s did not start", c.name)
+		}
+	}
+	send(t, w, `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":9007199254740993,"reason":"test"}}`)
+	select {
+	case name := <-cancelled:
+		if name != "exact" {
+			t.Fatalf("cancelled the call %s", name)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the call was not cancelled")
+	}
+}

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -116,7 +117,8 @@ func (c *wsConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 			c.reply(nil, jsonrpc.CodeParseError, "Parse error: the frame is not valid JSON")
 			continue
 		}
-		if len(data) == 0 || data[0] != '{' {
+		// Valid JSON, so something follows its leading whitespace.
+		if bytes.TrimLeft(data, " \t\r\n")[0] != '{' {
 			c.reply(nil, jsonrpc.CodeInvalidRequest, "Invalid Request: one JSON-RPC message object per frame")
 			continue
 		}

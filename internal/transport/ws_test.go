@@ -331,3 +331,24 @@ func TestWebSocketRequestIDs(t *testing.T) {
 	}
 	structured(t, ws.call(5, "stripe_create_customer", map[string]any{"email": "ids@example.com"}))
 }
+
+// TestWebSocketLeadingWhitespace: JSON may begin with whitespace; a frame
+// that does is a message like any other.
+func TestWebSocketLeadingWhitespace(t *testing.T) {
+	ts := startServer(t, options{})
+	ws := ts.dialWS(t, nil)
+	ws.send(" \r\n\t" + `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"ws-test","version":"1"}}}`)
+	if m := ws.recv(); m["id"] != float64(1) || m["result"] == nil {
+		t.Fatalf("initialize after whitespace: %v", m)
+	}
+	ws.send("\n" + `{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	ws.send("  " + `{"jsonrpc":"2.0","id":2,"method":"ping"}` + "\n")
+	if m := ws.recv(); m["id"] != float64(2) || m["result"] == nil {
+		t.Fatalf("ping after whitespace: %v", m)
+	}
+	// Whitespace before something else than an object is still refused.
+	ws.send(" \n[1]")
+	if m := ws.recv(); errorCode(m) != -32600 {
+		t.Errorf("array after whitespace: %v", m)
+	}
+}

@@ -151,7 +151,8 @@ func catalogTools() []Definition {
 				Name: "stripe_create_product", Toolset: "catalog", Title: "Create product",
 				Description: "Create a product (what you sell); price it with stripe_create_price.",
 			},
-			run: createProduct,
+			schema: writeSchema,
+			run:    createProduct,
 		},
 		&tool[listProductsIn]{
 			Meta: Meta{
@@ -168,6 +169,7 @@ func catalogTools() []Definition {
 				Description: "Create a one-time price for a product, or with recurring a subscription price.",
 			},
 			schema: func(s *jsonschema.Schema) {
+				writeSchema(s)
 				prop(s, "unitAmount").Minimum = ptr(0.0)
 				r := prop(s, "recurring")
 				enum(r, "interval", "day", "week", "month", "year")
@@ -193,9 +195,12 @@ func catalogTools() []Definition {
 				Name: "stripe_create_payment_link", Toolset: "catalog", Title: "Create payment link",
 				Description: "Create a checkout URL for quantity × a price that anyone with the link can pay.",
 			},
-			schema: func(s *jsonschema.Schema) { amountSchema(s, "quantity") },
-			run:    createPaymentLink,
-			money:  moneyCreatePaymentLink,
+			schema: func(s *jsonschema.Schema) {
+				writeSchema(s)
+				amountSchema(s, "quantity")
+			},
+			run:   createPaymentLink,
+			money: moneyCreatePaymentLink,
 		},
 	}
 }

@@ -108,7 +108,8 @@ func customerTools() []Definition {
 				Name: "stripe_create_customer", Toolset: "customers", Title: "Create customer",
 				Description: "Create a customer; paymentMethodId is attached as the default.",
 			},
-			run: createCustomer,
+			schema: writeSchema,
+			run:    createCustomer,
 		},
 		&tool[updateCustomerIn]{
 			Meta: Meta{
@@ -116,8 +117,9 @@ func customerTools() []Definition {
 				Description: "Update a customer: only given fields change; metadata merges, an empty value deletes a key.",
 				Destructive: true, Idempotent: true,
 			},
-			run:   updateCustomer,
-			money: moneyUpdateCustomer,
+			schema: writeSchema,
+			run:    updateCustomer,
+			money:  moneyUpdateCustomer,
 		},
 		&tool[getCustomerIn]{
 			Meta: Meta{

@@ -188,8 +188,9 @@ func disputeTools() []Definition {
 				Description: "Save dispute evidence as a draft; submit: true sends it to the bank, which is final.",
 				Destructive: true, Idempotent: true,
 			},
-			run:   updateDispute,
-			money: moneyUpdateDispute,
+			schema: writeSchema,
+			run:    updateDispute,
+			money:  moneyUpdateDispute,
 		},
 	}
 }

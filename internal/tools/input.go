@@ -25,6 +25,40 @@ type write struct {
 	output
 }
 
+// writeSchema states the rules of the arguments write adds; every write tool
+// applies it. Stripe refuses idempotency keys over 255 characters, and
+// net/http refuses a header with a control character (stripe-go would then
+// retry a request that can never be sent): both are said here, before
+// anything is sent.
+func writeSchema(s *jsonschema.Schema) {
+	p := prop(s, "idempotencyKey")
+	p.MaxLength = ptr(255)
+	p.Pattern = printableASCII
+}
+
+// printableASCII is a pattern for one or more printable ASCII characters;
+// patterns precheck explains in words are listed in patternRules.
+const printableASCII = "^[ -~]+$"
+
+// patternRules says in words what the schema patterns require, for
+// precheck's messages.
+var patternRules = map[string]struct {
+	match func(string) bool
+	words string
+}{
+	printableASCII: {
+		match: func(v string) bool {
+			for i := 0; i < len(v); i++ {
+				if v[i] < ' ' || v[i] > '~' {
+					return false
+				}
+			}
+			return v != ""
+		},
+		words: "printable ASCII characters (letters, digits, punctuation and spaces; no line breaks, tabs or other control characters)",
+	},
+}
+
 // page is what every list tool takes.
 type page struct {
 	Limit         int64  `json:"limit,omitempty" jsonschema:"default 10"`

@@ -132,6 +132,7 @@ func invoiceTools() []Definition {
 				Description: "Create a draft invoice, then add items and finalize it.",
 			},
 			schema: func(s *jsonschema.Schema) {
+				writeSchema(s)
 				enum(s, "collectionMethod", chargeAutomatically, sendInvoice)
 				prop(s, "daysUntilDue").Minimum = ptr(1.0)
 				enum(s, "pendingInvoiceItemsBehavior", "exclude", "include")
@@ -144,6 +145,7 @@ func invoiceTools() []Definition {
 				Description: "Bill a customer a price × quantity or an amount, on a draft invoice or their next one.",
 			},
 			schema: func(s *jsonschema.Schema) {
+				writeSchema(s)
 				amountSchema(s, "amount")
 				amountSchema(s, "quantity")
 			},
@@ -156,8 +158,9 @@ func invoiceTools() []Definition {
 				Description: "Finalize a draft invoice. charge_automatically: the customer is charged the amount due.",
 				Destructive: true, Idempotent: true,
 			},
-			run:   finalizeInvoice,
-			money: moneyFinalizeInvoice,
+			schema: writeSchema,
+			run:    finalizeInvoice,
+			money:  moneyFinalizeInvoice,
 		},
 		&tool[listInvoicesIn]{
 			Meta: Meta{

@@ -14,6 +14,11 @@ type attachPaymentMethodIn struct {
 }
 
 func (in *attachPaymentMethodIn) validate(*Deps) error {
+	// setAsDefault makes a second request, whose key is this one with "-2"
+	// added; Stripe's limit of 255 characters applies to that key too.
+	if n := len(in.IdempotencyKey); in.SetAsDefault && n > 253 {
+		return badInput("idempotencyKey is %d characters; with setAsDefault at most 253 are allowed, as the second request's key adds \"-2\"", n)
+	}
 	return firstError(checkID("paymentMethodId", in.PaymentMethodID, "pm_"), checkID("customerId", in.CustomerID, "cus_"))
 }
 
@@ -46,7 +51,8 @@ func paymentMethodTools() []Definition {
 				Description: "Attach a payment method to a customer.",
 				Idempotent:  true,
 			},
-			run: attachPaymentMethod,
+			schema: writeSchema,
+			run:    attachPaymentMethod,
 		},
 		&tool[listPaymentMethodsIn]{
 			Meta: Meta{
@@ -63,8 +69,9 @@ func paymentMethodTools() []Definition {
 				Description: "Detach a payment method from its customer. It cannot be used again.",
 				Destructive: true, Idempotent: true,
 			},
-			run:   detachPaymentMethod,
-			money: moneyDetachPaymentMethod,
+			schema: writeSchema,
+			run:    detachPaymentMethod,
+			money:  moneyDetachPaymentMethod,
 		},
 	}
 }

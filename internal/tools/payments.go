@@ -110,6 +110,7 @@ func paymentTools() []Definition {
 				Description: "Create a PaymentIntent. Nothing is charged until stripe_confirm_payment.",
 			},
 			schema: func(s *jsonschema.Schema) {
+				writeSchema(s)
 				amountSchema(s, "amount")
 				prop(s, "statementDescriptor").MaxLength = ptr(22)
 			},
@@ -122,8 +123,9 @@ func paymentTools() []Definition {
 				Description: "Charge (or, with manual capture, authorize) a PaymentIntent. requires_action: the customer must authenticate at nextAction.redirectUrl.",
 				Destructive: true,
 			},
-			run:   confirmPayment,
-			money: moneyConfirmPayment,
+			schema: writeSchema,
+			run:    confirmPayment,
+			money:  moneyConfirmPayment,
 		},
 		&tool[capturePaymentIn]{
 			Meta: Meta{
@@ -131,9 +133,12 @@ func paymentTools() []Definition {
 				Description: "Capture an authorized PaymentIntent (status requires_capture), in full or amountToCapture.",
 				Destructive: true, Idempotent: true,
 			},
-			schema: func(s *jsonschema.Schema) { amountSchema(s, "amountToCapture") },
-			run:    capturePayment,
-			money:  moneyCapturePayment,
+			schema: func(s *jsonschema.Schema) {
+				writeSchema(s)
+				amountSchema(s, "amountToCapture")
+			},
+			run:   capturePayment,
+			money: moneyCapturePayment,
 		},
 		&tool[cancelPaymentIn]{
 			Meta: Meta{
@@ -142,6 +147,7 @@ func paymentTools() []Definition {
 				Destructive: true, Idempotent: true,
 			},
 			schema: func(s *jsonschema.Schema) {
+				writeSchema(s)
 				enum(s, "cancellationReason", "duplicate", "fraudulent", "requested_by_customer", "abandoned")
 			},
 			run:   cancelPayment,

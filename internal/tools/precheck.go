@@ -47,6 +47,12 @@ func precheck(s *jsonschema.Schema, args map[string]any, at string) error {
 			if p.MaxLength != nil && utf8.RuneCountInString(x) > *p.MaxLength {
 				return badInput("%s is %d characters; at most %d are allowed", path, utf8.RuneCountInString(x), *p.MaxLength)
 			}
+			if r, ok := patternRules[p.Pattern]; ok && !r.match(x) {
+				if p.MaxLength != nil {
+					return badInput("%s must be 1 to %d %s, got %q", path, *p.MaxLength, r.words, clip(x))
+				}
+				return badInput("%s must be %s, got %q", path, r.words, clip(x))
+			}
 			if len(p.Enum) > 0 && !slices.Contains(p.Enum, any(x)) {
 				vals := make([]string, len(p.Enum))
 				for i, e := range p.Enum {

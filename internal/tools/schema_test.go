@@ -117,8 +117,10 @@ func TestToolDefinitions(t *testing.T) {
 		if _, ok := s.Properties["full"]; !ok && !computed[m.Name] {
 			t.Errorf("%s: no full argument", m.Name)
 		}
-		if _, ok := s.Properties["idempotencyKey"]; ok == m.ReadOnly {
+		if p, ok := s.Properties["idempotencyKey"]; ok == m.ReadOnly {
 			t.Errorf("%s: idempotencyKey must be offered by write tools only", m.Name)
+		} else if ok && (p.MaxLength == nil || *p.MaxLength != 255 || p.Pattern != printableASCII) {
+			t.Errorf("%s: idempotencyKey lacks Stripe's rules (writeSchema)", m.Name)
 		}
 	}
 }

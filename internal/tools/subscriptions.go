@@ -144,6 +144,7 @@ func subscriptionTools() []Definition {
 				Description: "Subscribe a customer to a recurring price. Without a trial the first invoice is charged at once.",
 			},
 			schema: func(s *jsonschema.Schema) {
+				writeSchema(s)
 				amountSchema(s, "quantity")
 				prop(s, "trialPeriodDays").Minimum = ptr(1.0)
 				prop(s, "trialPeriodDays").Maximum = ptr(730.0)
@@ -159,6 +160,7 @@ func subscriptionTools() []Definition {
 				Destructive: true, Idempotent: true,
 			},
 			schema: func(s *jsonschema.Schema) {
+				writeSchema(s)
 				amountSchema(s, "quantity")
 				enum(s, "prorationBehavior", "create_prorations", "none", "always_invoice")
 			},
@@ -171,8 +173,9 @@ func subscriptionTools() []Definition {
 				Description: "Cancel a subscription now, or at the end of its period.",
 				Destructive: true, Idempotent: true,
 			},
-			run:   cancelSubscription,
-			money: moneyCancelSubscription,
+			schema: writeSchema,
+			run:    cancelSubscription,
+			money:  moneyCancelSubscription,
 		},
 		&tool[getSubscriptionIn]{
 			Meta: Meta{

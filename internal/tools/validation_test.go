@@ -120,6 +120,19 @@ func TestRefusedBeforeStripe(t *testing.T) {
 			want: []string{"query", "email"}},
 		{name: "query with endingBefore", tool: "stripe_list_customers", args: map[string]any{"query": `name~"jen"`, "endingBefore": "cus_123"},
 			want: []string{"query", "endingBefore"}},
+		{name: "idempotency key with a line break", tool: "stripe_create_customer", args: map[string]any{"email": "a@example.com", "idempotencyKey": "order-1\nX-Injected: 1"},
+			want: []string{"idempotencyKey", "printable ASCII", "control characters", `order-1\nX`}},
+		{name: "idempotency key with a tab", tool: "stripe_create_payment", args: pay(map[string]any{"idempotencyKey": "order\t1"}),
+			want: []string{"idempotencyKey", "printable ASCII"}},
+		{name: "idempotency key with a non-ASCII letter", tool: "stripe_create_refund", args: map[string]any{"paymentIntentId": "pi_123", "idempotencyKey": "rückzahlung-1"},
+			want: []string{"idempotencyKey", "printable ASCII"}},
+		{name: "empty idempotency key", tool: "stripe_create_payment", args: pay(map[string]any{"idempotencyKey": ""}),
+			want: []string{"idempotencyKey", "1 to 255"}},
+		{name: "idempotency key of 256 characters", tool: "stripe_create_payment", args: pay(map[string]any{"idempotencyKey": strings.Repeat("k", 256)}),
+			want: []string{"idempotencyKey is 256 characters; at most 255"}},
+		{name: "idempotency key too long for setAsDefault's second request", tool: "stripe_attach_payment_method",
+			args: map[string]any{"paymentMethodId": "pm_card_visa", "customerId": "cus_123", "setAsDefault": true, "idempotencyKey": strings.Repeat("k", 254)},
+			want: []string{"idempotencyKey is 254 characters", "setAsDefault", "253"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -214,6 +227,12 @@ func TestAcceptedEdges(t *testing.T) {
 			tool: "stripe_create_payment",
 			args: map[string]any{"amount": 2500, "description": "order 1042, phone 555 0100", "metadata": map[string]any{"orderId": "123456789012"}},
 			sent: wire{method: "POST", path: "/v1/payment_intents", params: map[string]string{"description": "order 1042, phone 555 0100", "metadata[orderId]": "123456789012"}},
+		},
+		{
+			name: "idempotency key of 255 printable characters",
+			tool: "stripe_create_customer",
+			args: map[string]any{"email": "a@example.com", "idempotencyKey": "order 42/~!" + strings.Repeat("k", 244)},
+			sent: wire{method: "POST", path: "/v1/customers", header: map[string]string{"Idempotency-Key": "order 42/~!" + strings.Repeat("k", 244)}},
 		},
 		{
 			name: "search page tokens are not ids",

@@ -105,6 +105,9 @@ func match(uri string, allowed []string) (resource, string, bool) {
 func handler(d Deps, r resource) mcp.ResourceHandler {
 	return func(ctx context.Context, req *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
 		uri := req.Params.URI
+		if redact.CardNumber(uri) {
+			return nil, &jsonrpc.Error{Code: mcp.CodeResourceNotFound, Message: fmt.Sprintf("%s: %s (nothing was sent to Stripe)", masked(uri), cardRefusal)}
+		}
 		_, id, ok := match(uri, d.Allowed)
 		if !ok {
 			return nil, mcp.ResourceNotFoundError(redact.Secrets(uri))
@@ -120,6 +123,13 @@ func handler(d Deps, r resource) mcp.ResourceHandler {
 		return &mcp.ReadResourceResult{Contents: []*mcp.ResourceContents{{URI: uri, MIMEType: "application/json", Text: string(b)}}}, nil
 	}
 }
+
+// cardRefusal is why a URI with a card number in it is refused, as the
+// tools refuse such an argument: it is neither sent to Stripe nor kept.
+const cardRefusal = "the id looks like a card number: card numbers must never be sent through this server; use the object's Stripe id (cus_…, pi_…, sub_…, evt_…)"
+
+// masked is a URI as an error may show it: without secrets or card numbers.
+func masked(uri string) string { return redact.Cards(redact.Secrets(uri)) }
 
 // readError is an error a client can act on: a bad or unknown id is "not
 // found" (-32602, as the protocol has it), with the reason. The URI is
@@ -172,6 +182,9 @@ func Subscribe(d Deps) func(context.Context, *mcp.SubscribeRequest) error {
 			return &jsonrpc.Error{Code: jsonrpc.CodeInvalidRequest, Message: d.NoSubscriptions}
 		}
 		uri := req.Params.URI
+		if redact.CardNumber(uri) {
+			return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("cannot subscribe to %q: %s", masked(uri), cardRefusal)}
+		}
 		r, id, ok := match(uri, d.Allowed)
 		if !ok {
 			return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("cannot subscribe to %q: not a resource of this server (see resources/list and resources/templates/list)", redact.Secrets(uri))}

@@ -433,6 +433,38 @@ func TestReadBadIDs(t *testing.T) {
 	}
 }
 
+// TestCardNumberAsID: an id that looks like a card number is refused as the
+// tools refuse it — before Stripe is asked, without echoing the number —
+// whether read or subscribed to.
+func TestCardNumberAsID(t *testing.T) {
+	o, rec := withStripeMock(t, server.Options{})
+	cs := connect(t, newServer(t, o), nil, legacyProtocol)
+	for _, uri := range []string{
+		"stripe://customers/cus_4242424242424242",
+		"stripe://payment_intents/pi_5555555555554444",
+		"stripe://subscriptions/sub_4000056655665556x",
+		"stripe://events/evt_378282246310005",
+	} {
+		_, err := cs.ReadResource(context.Background(), &mcp.ReadResourceParams{URI: uri})
+		msg := rpcError(t, err, jsonrpc.CodeInvalidParams)
+		for _, w := range []string{"card number", "nothing was sent to Stripe"} {
+			if !strings.Contains(msg, w) {
+				t.Errorf("read %s: %q lacks %q", uri, msg, w)
+			}
+		}
+		if strings.ContainsAny(msg, "0123456789") {
+			t.Errorf("read %s: %q echoes the number", uri, msg)
+		}
+		msg = rpcError(t, subscribe(cs, uri), jsonrpc.CodeInvalidParams)
+		if !strings.Contains(msg, "card number") || strings.ContainsAny(msg, "0123456789") {
+			t.Errorf("subscribe %s: %q", uri, msg)
+		}
+	}
+	if n := rec.Count(); n != 0 {
+		t.Errorf("card numbers reached Stripe: %v", paths(rec.Requests()))
+	}
+}
+
 // TestKeyAsID: a key pasted where an id goes is never echoed back whole
 // (rpcError checks every error for the key).
 func TestKeyAsID(t *testing.T) {

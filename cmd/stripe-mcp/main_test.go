@@ -285,6 +285,8 @@ func TestStartupRefusals(t *testing.T) {
 		{"bad api version", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_API_VERSION=2023-10-16"}, "2026-03-25.dahlia"},
 		{"unknown toolset in the allow-list", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_ALLOWED_OPERATIONS=payments,paymnets"}, "paymnets"},
 		{"unknown tool in the allow-list", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_ALLOWED_OPERATIONS=stripe_delete_account"}, "stripe_delete_account"},
+		{"allow-list of a comma", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_ALLOWED_OPERATIONS=,"}, "STRIPE_ALLOWED_OPERATIONS \",\" names no toolset or tool"},
+		{"allow-list of a space", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_ALLOWED_OPERATIONS= "}, "STRIPE_ALLOWED_OPERATIONS \"\" names no toolset or tool"},
 		{"malformed amount cap", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_MAX_AMOUNT=ten dollars"}, "STRIPE_MAX_AMOUNT"},
 		{"remote http base", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_API_BASE=http://example.com"}, "https"},
 	}

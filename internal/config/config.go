@@ -238,12 +238,13 @@ func (l *loader) lookup(s *setting, flags map[string]string, file map[string]fil
 }
 
 // env reads s from its variable, its aliases, and for secrets NAME_FILE.
-// Empty variables count as unset.
+// Empty variables count as unset, and so do blank ones unless s.blankIsSet.
 func (l *loader) env(s *setting) (string, origin, error) {
 	type found struct{ name, value string }
 	var got []found
 	for _, name := range append([]string{s.Env}, s.EnvAliases...) {
-		v := strings.TrimSpace(l.getenv(name))
+		raw := l.getenv(name)
+		v := strings.TrimSpace(raw)
 		src := name
 		if s.Secret {
 			if p := strings.TrimSpace(l.getenv(name + "_FILE")); p != "" {
@@ -264,7 +265,7 @@ func (l *loader) env(s *setting) (string, origin, error) {
 				src = name + "_FILE"
 			}
 		}
-		if v != "" {
+		if v != "" || raw != "" && s.blankIsSet {
 			got = append(got, found{src, v})
 		}
 	}

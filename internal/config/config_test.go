@@ -437,6 +437,14 @@ func TestValues(t *testing.T) {
 		{name: "operations bad", env: []string{"STRIPE_ALLOWED_OPERATIONS", "payments.delete"},
 			err: []string{`has "payments.delete", which is not a toolset`, "want comma list"}},
 		{name: "operations space", env: []string{"STRIPE_ALLOWED_OPERATIONS", "get balance"}, err: []string{`"get balance"`}},
+		{name: "operations comma", env: []string{"STRIPE_ALLOWED_OPERATIONS", ","},
+			err: []string{`env STRIPE_ALLOWED_OPERATIONS "," names no toolset or tool`, "leave the setting out", "want comma list"}},
+		{name: "operations blank", env: []string{"STRIPE_ALLOWED_OPERATIONS", " "},
+			err: []string{`env STRIPE_ALLOWED_OPERATIONS "" names no toolset or tool`, "want comma list"}},
+		{name: "operations blank with a tab", env: []string{"STRIPE_ALLOWED_OPERATIONS", " \t, "},
+			err: []string{"env STRIPE_ALLOWED_OPERATIONS", "names no toolset or tool"}},
+		{name: "operations empty is unset", env: []string{"STRIPE_ALLOWED_OPERATIONS", ""}, check: func(c *Config) bool { return c.AllowedOperations == nil }},
+		{name: "other blank variables are unset", env: []string{"STRIPE_CURRENCY", " "}, check: func(c *Config) bool { return c.Currency == "usd" }},
 
 		// currency and fallback
 		{name: "currency", env: []string{"STRIPE_CURRENCY", "dollars"}, err: []string{`env STRIPE_CURRENCY "dollars" is not a currency code; want a three-letter`}},

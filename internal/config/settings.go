@@ -52,6 +52,10 @@ type setting struct {
 	apply func(l *loader, text string, o origin) error
 	// show renders the value for Summary.
 	show func(c *Config) string
+	// blankIsSet makes a variable of only spaces a value (which apply
+	// refuses) rather than unset, for settings where falling back to the
+	// default would open what the user meant to close.
+	blankIsSet bool
 }
 
 // settings is the one list of settings: it drives Load, Summary and Reference.
@@ -151,9 +155,10 @@ var settings = []setting{
 		Setting: Setting{Key: "security.allowedOperations", Env: "STRIPE_ALLOWED_OPERATIONS", File: true, Default: "all",
 			Form:        "comma list (JSON: an array) of toolsets (payments), toolsets with a mode (payments.read, refunds.write) or tool names",
 			Description: "tools to register; the others do not exist for the client"},
-		json:  jsonList,
-		apply: applyOperations,
-		show:  func(c *Config) string { return orNone(strings.Join(c.AllowedOperations, ","), "(all)") },
+		json:       jsonList,
+		apply:      applyOperations,
+		show:       func(c *Config) string { return orNone(strings.Join(c.AllowedOperations, ","), "(all)") },
+		blankIsSet: true,
 	},
 	boolSetting("security.readOnly", "STRIPE_READ_ONLY", "false", "register only read tools",
 		func(c *Config) *bool { return &c.ReadOnly }),
@@ -460,6 +465,11 @@ func applyOperations(l *loader, text string, o origin) error {
 		if !slices.Contains(out, op) {
 			out = append(out, op)
 		}
+	}
+	// No list at all means every tool; a list that names nothing (",",
+	// " ", [] in the file) is a mistake, and must not mean every tool.
+	if len(out) == 0 {
+		return bad("%q names no toolset or tool, and an empty allow-list does not allow everything (leave the setting out to register every tool)", text)
 	}
 	l.cfg.AllowedOperations = out
 	return nil

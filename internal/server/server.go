@@ -186,7 +186,7 @@ func New(o Options) (*Server, error) {
 	if o.Store != nil {
 		mw = append(mw, audit.New(o.Store, selected, o.Currency, o.Logger).Middleware)
 	}
-	mw = append(mw, logCalls(o.Logger), recoverPanics(o.Logger), unasked)
+	mw = append(mw, checkLogLevel, logCalls(o.Logger), recoverPanics(o.Logger), unasked)
 	s.AddReceivingMiddleware(mw...)
 	registry.Register(s, selected)
 	resources.Register(s, rd)
@@ -209,6 +209,32 @@ func (s *Server) NotifyEvent(ctx context.Context, e *store.Event) {
 	}
 	for ss := range s.MCP.Sessions() {
 		_ = ss.Log(ctx, &mcp.LoggingMessageParams{Logger: "stripe-mcp", Level: "info", Data: data})
+	}
+}
+
+// logLevels are the protocol's log levels, least severe first.
+var logLevels = []mcp.LoggingLevel{"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"}
+
+// checkLogLevel refuses logging/setLevel with a level the protocol does not
+// have: the SDK keeps any string and answers {}, after which the client
+// gets no log messages and no reason why.
+func checkLogLevel(next mcp.MethodHandler) mcp.MethodHandler {
+	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+		if method == "logging/setLevel" {
+			p, _ := req.GetParams().(*mcp.SetLoggingLevelParams)
+			if p == nil || !slices.Contains(logLevels, p.Level) {
+				var level mcp.LoggingLevel
+				if p != nil {
+					level = p.Level
+				}
+				names := make([]string, len(logLevels))
+				for i, l := range logLevels {
+					names[i] = string(l)
+				}
+				return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("unknown log level %.40q: use one of %s", level, strings.Join(names, ", "))}
+			}
+		}
+		return next(ctx, method, req)
 	}
 }
 

@@ -2,10 +2,13 @@ package server_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/stripe-mcp/stripe-mcp/internal/server"
@@ -44,6 +47,32 @@ func TestPanicBecomesErrorResult(t *testing.T) {
 	res = testutil.Call(t, cs, "stripe_get_customer", map[string]any{"customerId": "cus_123"})
 	if res.IsError {
 		t.Fatalf("after a panic: %s", testutil.Text(res))
+	}
+}
+
+// TestSetLogLevel: logging/setLevel takes the protocol's levels and refuses
+// anything else as invalid params, naming the levels.
+func TestSetLogLevel(t *testing.T) {
+	s := newServer(t, server.Options{})
+	cs := testutil.ConnectServer(t, s.MCP, nil)
+	ctx := context.Background()
+	for _, level := range []mcp.LoggingLevel{"debug", "warning", "emergency"} {
+		if err := cs.SetLoggingLevel(ctx, &mcp.SetLoggingLevelParams{Level: level}); err != nil {
+			t.Errorf("level %s: %v", level, err)
+		}
+	}
+	for _, level := range []mcp.LoggingLevel{"loud", "", "WARNING", "warn"} {
+		err := cs.SetLoggingLevel(ctx, &mcp.SetLoggingLevelParams{Level: level})
+		var we *jsonrpc.Error
+		if !errors.As(err, &we) || we.Code != jsonrpc.CodeInvalidParams {
+			t.Errorf("level %q: got %v, want invalid params (-32602)", level, err)
+			continue
+		}
+		for _, w := range []string{fmt.Sprintf("%q", level), "debug, info, notice, warning, error, critical, alert, emergency"} {
+			if !strings.Contains(we.Message, w) {
+				t.Errorf("level %q: message %q lacks %s", level, we.Message, w)
+			}
+		}
 	}
 }
 

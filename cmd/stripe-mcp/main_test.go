@@ -519,6 +519,29 @@ func TestAuditSurvivesKill(t *testing.T) {
 	}
 }
 
+// TestAuditCallWithoutArguments: a tools/call that leaves out arguments is
+// recorded with none, {}, not as unparseable.
+func TestAuditCallWithoutArguments(t *testing.T) {
+	environ := env(t)
+	r := startRaw(t, environ, "--sandbox")
+	r.send(initLine)
+	r.read()
+	r.send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	r.send(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"stripe_get_balance"}}`)
+	if m := r.read(); m["id"] != float64(2) || m["result"] == nil {
+		t.Fatalf("answer: %v", m)
+	}
+	r.in.Close()
+	r.cmd.Wait()
+	rows := auditRows(t, environ, "--sandbox")
+	if len(rows) != 1 {
+		t.Fatalf("rows: %v", rows)
+	}
+	if args, ok := rows[0]["arguments"].(map[string]any); !ok || len(args) != 0 {
+		t.Fatalf("arguments recorded as %v, want {}", rows[0]["arguments"])
+	}
+}
+
 // TestRepeatAfterRestart: the same call made again by a restarted server
 // carries the same idempotency key, so Stripe replays it: one customer.
 func TestRepeatAfterRestart(t *testing.T) {

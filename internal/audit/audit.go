@@ -167,6 +167,8 @@ func resultAmount(res *mcp.CallToolResult) (int64, string) {
 	return *v.Amount, v.Currency
 }
 
+// argumentsOf decodes a call's arguments; none at all (the field left out,
+// empty or null) are no arguments, {}.
 func argumentsOf(raw any) map[string]any {
 	var b []byte
 	switch v := raw.(type) {
@@ -176,6 +178,9 @@ func argumentsOf(raw any) map[string]any {
 		return map[string]any{}
 	default:
 		b, _ = json.Marshal(v)
+	}
+	if t := bytes.TrimSpace(b); len(t) == 0 || string(t) == "null" {
+		return map[string]any{}
 	}
 	var m map[string]any
 	if json.Unmarshal(b, &m) != nil {

@@ -45,4 +45,10 @@ func TestRedactedArguments(t *testing.T) {
 	if got := redactedArguments(json.RawMessage(`not json`), argumentsOf(json.RawMessage(`not json`))); !json.Valid([]byte(got)) {
 		t.Errorf("unparseable arguments: %s", got)
 	}
+	// No arguments are recorded as none, not as unparseable.
+	for _, raw := range []any{nil, json.RawMessage(nil), json.RawMessage(""), json.RawMessage(" "), json.RawMessage("null")} {
+		if got := redactedArguments(raw, argumentsOf(raw)); got != "{}" {
+			t.Errorf("arguments %#v: got %s, want {}", raw, got)
+		}
+	}
 }

@@ -1,7 +1,9 @@
 package tools
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -60,12 +62,45 @@ func precheck(s *jsonschema.Schema, args map[string]any, at string) error {
 				}
 				return badInput("%s must be one of %s, got %q", path, strings.Join(vals, ", "), clip(x))
 			}
+		case nil:
+			// Top-level nulls are dropped as "not given"; a null inside an
+			// object gets here.
+			if p.Type == "string" {
+				return badInput("%s is null: leave it out, or pass \"\" to clear it", path)
+			}
+			return badInput("%s is null: leave it out instead", path)
 		case map[string]any:
 			if p.Type == "object" && len(p.Properties) > 0 {
 				if err := precheck(p, x, path+"."); err != nil {
 					return err
 				}
+			} else if err := checkMapValues(p, x, name, path); err != nil {
+				return err
 			}
+		}
+	}
+	return nil
+}
+
+// checkMapValues explains values of a map argument (metadata) that are not
+// of the map's value type, a null most of all: models send null meaning
+// "remove this key", which Stripe spells "".
+func checkMapValues(p *jsonschema.Schema, m map[string]any, name, path string) error {
+	ap := p.AdditionalProperties
+	if ap == nil || ap.Type != "string" {
+		return nil
+	}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		switch v := m[k].(type) {
+		case string:
+		case nil:
+			if name == "metadata" {
+				return badInput("%s.%s is null: metadata values are strings; to delete the key pass \"\" (Stripe removes a metadata key whose value is empty)", path, clip(k))
+			}
+			return badInput("%s.%s is null: values are strings; leave the key out", path, clip(k))
+		default:
+			b, _ := json.Marshal(v)
+			return badInput("%s.%s must be a string, got %s", path, clip(k), clip(string(b)))
 		}
 	}
 	return nil

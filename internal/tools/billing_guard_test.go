@@ -29,10 +29,11 @@ type billingFake struct {
 	seq      int
 	objects  map[string]map[string]any
 	failures map[string]bool // invoices whose finalization Stripe refuses
+	declines map[string]bool // invoices whose payment the card declines
 }
 
 func newBillingFake() *billingFake {
-	f := &billingFake{objects: map[string]map[string]any{}, failures: map[string]bool{}}
+	f := &billingFake{objects: map[string]map[string]any{}, failures: map[string]bool{}, declines: map[string]bool{}}
 	f.objects["price_onetime"] = map[string]any{"id": "price_onetime", "object": "price", "currency": "usd", "unit_amount": 2500,
 		"billing_scheme": "per_unit", "type": "one_time"}
 	f.objects["price_tiered"] = map[string]any{"id": "price_tiered", "object": "price", "currency": "usd", "unit_amount": nil,
@@ -114,6 +115,8 @@ func (f *billingFake) route(r *http.Request) (int, any) {
 		return f.createItem(r)
 	case r.Method == "POST" && len(parts) == 4 && parts[1] == "invoices" && parts[3] == "finalize":
 		return f.finalize(parts[2])
+	case r.Method == "POST" && len(parts) == 4 && parts[1] == "invoices" && parts[3] == "pay":
+		return f.pay(parts[2])
 	case r.Method == "POST" && len(parts) == 3 && parts[1] == "disputes":
 		return f.updateDispute(parts[2], r)
 	}
@@ -160,10 +163,24 @@ func (f *billingFake) finalize(id string) (int, any) {
 	if f.failures[id] {
 		return 400, stripeErrorBody("The fake refuses to finalize this invoice")
 	}
+	// As Stripe does without auto-advance: finalized, nothing collected.
 	o["status"] = "open"
-	if o["collection_method"] == "charge_automatically" {
-		o["status"], o["amount_paid"], o["amount_remaining"] = "paid", o["amount_due"], 0
+	return 200, o
+}
+
+// pay charges an open invoice; a declined one stays open.
+func (f *billingFake) pay(id string) (int, any) {
+	o, ok := f.objects[id]
+	if !ok {
+		return 404, stripeErrorBody("No such invoice: " + id)
 	}
+	if o["status"] != "open" {
+		return 400, stripeErrorBody("Invoice is already paid or not finalized")
+	}
+	if f.declines[id] {
+		return 402, map[string]any{"error": map[string]any{"type": "card_error", "code": "card_declined", "decline_code": "insufficient_funds", "message": "Your card has insufficient funds."}}
+	}
+	o["status"], o["amount_paid"], o["amount_remaining"] = "paid", o["amount_due"], 0
 	return 200, o
 }
 
@@ -311,7 +328,14 @@ func TestFinalizeInvoiceDailyLimit(t *testing.T) {
 		return testutil.Call(t, cs, "stripe_finalize_invoice", map[string]any{"invoiceId": id})
 	}
 
-	succeeded(t, finalize(f.invoice("charge_automatically", 6000, "usd")))
+	first := f.invoice("charge_automatically", 6000, "usd")
+	n0 := rec.Count()
+	if out := succeeded(t, finalize(first)); out["status"] != "paid" || out["amountPaidDisplay"] != "$60.00" {
+		t.Fatalf("a charge_automatically invoice finalized: %v, want paid", out)
+	}
+	// Finalizing collects nothing by itself: the invoice is then paid.
+	checkWire(t, sentSince(rec, n0), wire{method: "GET", path: "/v1/invoices/" + first},
+		wire{method: "POST", path: "/v1/invoices/" + first + "/finalize"}, wire{method: "POST", path: "/v1/invoices/" + first + "/pay"})
 	// Not counted: an item (billed when its invoice is finalized) and an
 	// invoice the customer pays later.
 	succeeded(t, testutil.Call(t, cs, "stripe_create_invoice_item", map[string]any{"customerId": "cus_guard", "amount": 9000, "currency": "usd"}))
@@ -326,7 +350,15 @@ func TestFinalizeInvoiceDailyLimit(t *testing.T) {
 	failing := f.invoice("charge_automatically", 4000, "usd")
 	f.failFinalize(failing)
 	testutil.Refused(t, finalize(failing), "refuses to finalize")
-	// Its reservation was released: $40.00 still fits.
+	// A card that declines: the invoice is finalized but unpaid, the result
+	// says so, and the reservation is released too.
+	declined := f.invoice("charge_automatically", 4000, "usd")
+	f.declines[declined] = true
+	testutil.Refused(t, finalize(declined), "was finalized (open, $40.00 due) but charging it failed", "declined")
+	if f.field(declined, "status") != "open" {
+		t.Fatalf("declined invoice: %v", f.field(declined, "status"))
+	}
+	// Both reservations were released: $40.00 still fits.
 	succeeded(t, finalize(f.invoice("charge_automatically", 4000, "usd")))
 	testutil.Refused(t, finalize(f.invoice("charge_automatically", 1, "usd")), "security.dailyLimit", "$0.00 is left")
 	testutil.Refused(t, finalize(f.invoice("charge_automatically", 100, "eur")), "money in eur is refused")

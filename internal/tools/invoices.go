@@ -1,8 +1,14 @@
 package tools
 
 import (
+	"errors"
+	"fmt"
+
 	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/stripe/stripe-go/v85"
+
+	"github.com/stripe-mcp/stripe-mcp/internal/money"
+	"github.com/stripe-mcp/stripe-mcp/internal/stripeapi"
 )
 
 const (
@@ -225,6 +231,23 @@ func finalizeInvoice(c *call, in *finalizeInvoiceIn) (any, error) {
 	inv, err := c.d.Stripe.V1Invoices.FinalizeInvoice(c, in.InvoiceID, p)
 	if err != nil {
 		return nil, stripeErr(err)
+	}
+	// Finalizing collects nothing by itself (an invoice made through the
+	// API does not auto-advance unless asked): a charge_automatically
+	// invoice is charged now, as this tool says and its guardrails count.
+	if inv.CollectionMethod == stripe.InvoiceCollectionMethodChargeAutomatically && inv.Status == stripe.InvoiceStatusOpen && inv.AmountRemaining > 0 {
+		pp := &stripe.InvoicePayParams{}
+		pp.IdempotencyKey = c.nextKey()
+		paid, err := c.d.Stripe.V1Invoices.Pay(c, inv.ID, pp)
+		if err != nil {
+			err = stripeErr(err)
+			var f *stripeapi.Failure
+			if errors.As(err, &f) {
+				f.Message = fmt.Sprintf("invoice %s was finalized (open, %s due) but charging it failed: %s", inv.ID, money.Format(inv.AmountRemaining, string(inv.Currency)), f.Message)
+			}
+			return nil, err
+		}
+		inv = paid
 	}
 	return c.object(viewInvoice(inv), inv.LastResponse), nil
 }

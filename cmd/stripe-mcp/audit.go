@@ -30,7 +30,12 @@ func openStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 	if cfg.Sandbox {
 		dir = filepath.Join(dir, "sandbox")
 	}
-	return sqlite.Open(ctx, dir)
+	db, err := sqlite.Open(ctx, dir)
+	if err != nil {
+		// Not a nil *DB in a non-nil Store: Close would call through it.
+		return nil, err
+	}
+	return db, nil
 }
 
 func auditCommand(g *globalFlags, stdout io.Writer) *cobra.Command {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -600,5 +601,33 @@ func TestAuditCommand(t *testing.T) {
 	cmd.Env = environ
 	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "--limit") {
 		t.Fatalf("--limit 0: %v %s", err, out)
+	}
+}
+
+// TestUnopenableStore: a data dir that cannot be opened refuses every call
+// (nothing unrecorded reaches Stripe), and the session still ends cleanly,
+// exit 0, when stdin closes.
+func TestUnopenableStore(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "not-a-dir")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := startRaw(t, append(env(t), "STRIPE_MCP_DATA_DIR="+file), "--sandbox")
+	r.send(initLine)
+	if m := r.read(); m["result"] == nil {
+		t.Fatalf("initialize: %v", m)
+	}
+	r.send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	r.send(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"stripe_create_customer","arguments":{"email":"a@example.com"}}}`)
+	m := r.read()
+	if res, _ := m["result"].(map[string]any); res == nil || res["isError"] != true || !strings.Contains(fmt.Sprint(res["content"]), "audit log could not be written") {
+		t.Fatalf("a call without a store: %v", m)
+	}
+	r.in.Close()
+	if err := r.cmd.Wait(); err != nil {
+		t.Fatalf("exit: %v\nstderr:\n%s", err, r.stderr)
+	}
+	if strings.Contains(r.stderr.String(), "panic") {
+		t.Fatalf("stderr:\n%s", r.stderr)
 	}
 }

@@ -126,8 +126,18 @@ func (r *Recorder) record(ctx context.Context, method string, req *mcp.CallToolR
 		// currency, whatever the default).
 		result.Amount, result.Currency = amount, currency
 	}
-	if known && !tool.ReadOnly() && result.Currency == "" && result.Outcome == store.OutcomeOK {
-		result.Amount, result.Currency = resultAmount(ctr)
+	if _, guarded := info.Money(); guarded == "" && known && !tool.ReadOnly() && result.Outcome == store.OutcomeOK {
+		// Without the guardrails' view, Stripe's answer tells the money: all
+		// of it where the call named no amount, its currency where it named
+		// an amount but no currency (a refund or a capture is in its
+		// payment's currency, not the default).
+		amount, currency := resultAmount(ctr)
+		switch named, _ := args["currency"].(string); {
+		case result.Currency == "":
+			result.Amount, result.Currency = amount, currency
+		case named == "" && currency != "":
+			result.Currency = currency
+		}
 	}
 	if err := r.store.FinishCall(keep, id, result); err != nil {
 		// The pending row stays: the call is in the log, its end is not.

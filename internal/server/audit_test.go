@@ -170,3 +170,25 @@ func TestNoAuditNoCall(t *testing.T) {
 		t.Fatalf("%d requests reached Stripe", fake.RequestCount())
 	}
 }
+
+// TestAuditCurrencyWithoutGuardrails: with no money guardrails (nothing
+// reads the payment first), a refund and a capture that name an amount but
+// no currency are logged in their payment's currency, from Stripe's answer.
+func TestAuditCurrencyWithoutGuardrails(t *testing.T) {
+	fake := testutil.NewFakeStripe()
+	s, st := auditedServer(t, fake, server.Options{})
+	cs := testutil.ConnectServer(t, s.MCP, nil)
+	if res := testutil.Call(t, cs, "stripe_create_refund", map[string]any{"paymentIntentId": fake.CapturedPayment(5000, "jpy"), "amount": 1000}); res.IsError {
+		t.Fatal(testutil.Text(res))
+	}
+	if res := testutil.Call(t, cs, "stripe_capture_payment", map[string]any{"paymentIntentId": fake.AuthorizedPayment(3000, "eur"), "amountToCapture": 2000}); res.IsError {
+		t.Fatal(testutil.Text(res))
+	}
+	rows := calls(t, st)
+	if r := rows[1]; r.Amount != 1000 || r.Currency != "jpy" {
+		t.Errorf("refund row: %d %s, want 1000 jpy", r.Amount, r.Currency)
+	}
+	if r := rows[0]; r.Amount != 2000 || r.Currency != "eur" {
+		t.Errorf("capture row: %d %s, want 2000 eur", r.Amount, r.Currency)
+	}
+}

@@ -3,6 +3,7 @@ package tools
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/stripe/stripe-go/v85"
 
@@ -142,6 +143,19 @@ func priceTotal(pr *stripe.Price, quantity int64) (int64, bool) {
 	return pr.UnitAmount * quantity, true
 }
 
+// pricingKind names why priceTotal cannot tell a price's amount.
+func pricingKind(pr *stripe.Price) string {
+	switch {
+	case pr.BillingScheme == stripe.PriceBillingSchemeTiered:
+		return "tiered"
+	case pr.Recurring != nil && pr.Recurring.UsageType == stripe.PriceRecurringUsageTypeMetered:
+		return "metered"
+	case customAmount(pr):
+		return "custom"
+	}
+	return "decimal"
+}
+
 func per(pr *stripe.Price) string {
 	if pr.Recurring == nil {
 		return ""
@@ -196,9 +210,9 @@ func moneyUpdateSubscription(c *call, in *updateSubscriptionIn) (*guard.Movement
 	if err != nil {
 		return nil, stripeErr(err)
 	}
-	item := subscriptionItemOf(sub, in.ItemID)
-	if item == nil {
-		return nil, badInput("subscription %s has no item %s", in.SubscriptionID, in.ItemID)
+	item, err := itemToChange(sub, in.SubscriptionID, in.ItemID)
+	if err != nil {
+		return nil, err
 	}
 	priceID, quantity := in.PriceID, in.Quantity
 	if priceID == "" && item.Price != nil {
@@ -223,18 +237,31 @@ func moneyUpdateSubscription(c *call, in *updateSubscriptionIn) (*guard.Movement
 	return m, nil
 }
 
-// subscriptionItemOf is the item an update addresses: the given one, or the
-// only one.
-func subscriptionItemOf(sub *stripe.Subscription, id string) *stripe.SubscriptionItem {
-	if sub.Items == nil {
-		return nil
+// itemToChange is the item an update of subscription id addresses: the
+// given one, or the only one; otherwise an error that says which exist.
+func itemToChange(sub *stripe.Subscription, id, itemID string) (*stripe.SubscriptionItem, error) {
+	var items []*stripe.SubscriptionItem
+	if sub.Items != nil {
+		items = sub.Items.Data
 	}
-	for _, it := range sub.Items.Data {
-		if it.ID == id || (id == "" && len(sub.Items.Data) == 1) {
-			return it
+	switch {
+	case itemID != "":
+		for _, it := range items {
+			if it.ID == itemID {
+				return it, nil
+			}
 		}
+		return nil, badInput("subscription %s has no item %s", id, itemID)
+	case len(items) == 0:
+		return nil, badInput("subscription %s has no items to change", id)
+	case len(items) > 1:
+		ids := make([]string, len(items))
+		for i, it := range items {
+			ids[i] = it.ID
+		}
+		return nil, badInput("subscription %s has %d items (%s): say which with itemId", id, len(ids), strings.Join(ids, ", "))
 	}
-	return nil
+	return items[0], nil
 }
 
 func moneyCancelSubscription(c *call, in *cancelSubscriptionIn) (*guard.Movement, error) {

@@ -2,7 +2,6 @@ package tools
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/stripe/stripe-go/v85"
@@ -237,17 +236,11 @@ func updateSubscription(c *call, in *updateSubscriptionIn) (any, error) {
 			if err != nil {
 				return nil, stripeErr(err)
 			}
-			if sub.Items == nil || len(sub.Items.Data) == 0 {
-				return nil, badInput("subscription %s has no items to change", in.SubscriptionID)
+			it, err := itemToChange(sub, in.SubscriptionID, "")
+			if err != nil {
+				return nil, err
 			}
-			if len(sub.Items.Data) > 1 {
-				ids := make([]string, len(sub.Items.Data))
-				for i, it := range sub.Items.Data {
-					ids[i] = it.ID
-				}
-				return nil, badInput("subscription %s has %d items (%s): say which with itemId", in.SubscriptionID, len(ids), strings.Join(ids, ", "))
-			}
-			itemID = sub.Items.Data[0].ID
+			itemID = it.ID
 		}
 		item := &stripe.SubscriptionUpdateItemParams{ID: stripe.String(itemID)}
 		if in.Quantity > 0 {
@@ -330,12 +323,20 @@ type subscriptionItem struct {
 	Price         string `json:"priceId,omitempty"`
 	Product       string `json:"productId,omitempty"`
 	Quantity      int64  `json:"quantity"`
-	UnitAmount    int64  `json:"unitAmount"`
+	UnitAmount    *int64 `json:"unitAmount,omitempty"`
 	Currency      string `json:"currency,omitempty"`
 	Interval      string `json:"interval,omitempty"`
 	IntervalCount int64  `json:"intervalCount,omitempty"`
-	// AmountDisplay is unit amount × quantity per interval: "$20.00/month".
+	// AmountDisplay is what the item bills per interval: "$20.00/month"
+	// (unit amount × quantity, or × packages for a price sold in packages).
 	AmountDisplay string `json:"amountDisplay,omitempty"`
+	// Pricing says why there is no amount: "tiered" or "metered" (Stripe
+	// bills by tiers or usage), "custom".
+	Pricing string `json:"pricing,omitempty"`
+	// A price sold in packages: the unit amount is per PackageSize units,
+	// the count of packages rounded "up" or "down".
+	PackageSize  int64  `json:"packageSize,omitempty"`
+	PackageRound string `json:"packageRound,omitempty"`
 }
 
 func viewSubscription(s *stripe.Subscription) *subscriptionView {
@@ -366,14 +367,22 @@ func viewSubscription(s *stripe.Subscription) *subscriptionView {
 		for _, it := range s.Items.Data {
 			item := subscriptionItem{ID: it.ID, Quantity: it.Quantity}
 			if pr := it.Price; pr != nil {
-				item.Price, item.UnitAmount, item.Currency = pr.ID, pr.UnitAmount, string(pr.Currency)
+				item.Price, item.Currency = pr.ID, string(pr.Currency)
 				if pr.Product != nil {
 					item.Product = pr.Product.ID
 				}
 				if r := pr.Recurring; r != nil {
 					item.Interval, item.IntervalCount = string(r.Interval), r.IntervalCount
 				}
-				item.AmountDisplay = recurringDisplay(pr.UnitAmount*max(it.Quantity, 1), pr.Currency, item.Interval, item.IntervalCount)
+				if tq := pr.TransformQuantity; tq != nil && tq.DivideBy > 1 {
+					item.PackageSize, item.PackageRound = tq.DivideBy, string(tq.Round)
+				}
+				if total, ok := priceTotal(pr, max(it.Quantity, 1)); ok {
+					item.UnitAmount = ptr(pr.UnitAmount)
+					item.AmountDisplay = recurringDisplay(total, pr.Currency, item.Interval, item.IntervalCount)
+				} else {
+					item.Pricing = pricingKind(pr)
+				}
 			}
 			v.Items = append(v.Items, item)
 			// Since the dahlia versions the period lives on the items.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stripe-mcp/stripe-mcp/internal/guard"
 	"github.com/stripe-mcp/stripe-mcp/internal/money"
 	"github.com/stripe-mcp/stripe-mcp/internal/testutil"
 )
@@ -40,10 +41,18 @@ func checkSubscription(t *testing.T, out map[string]any) []map[string]any {
 		if p := fieldOf[string](t, it, "priceId"); !strings.HasPrefix(p, "price_") {
 			t.Errorf("item priceId = %q, want price_…", p)
 		}
-		qty := int64(fieldOf[float64](t, it, "quantity"))
+		qty := max(int64(fieldOf[float64](t, it, "quantity")), 1)
 		unit := int64(fieldOf[float64](t, it, "unitAmount"))
 		cur := fieldOf[string](t, it, "currency")
-		want := money.Format(unit*max(qty, 1), cur)
+		if size, _ := it["packageSize"].(float64); size > 1 {
+			// Billed per package of size units.
+			packages := qty / int64(size)
+			if it["packageRound"] == "up" && qty%int64(size) != 0 {
+				packages++
+			}
+			qty = packages
+		}
+		want := money.Format(unit*qty, cur)
 		if n, _ := it["intervalCount"].(float64); n > 1 {
 			want += fmt.Sprintf(" every %d %ss", int(n), it["interval"])
 		} else {
@@ -155,6 +164,38 @@ func TestSubscriptionProjection(t *testing.T) {
 	}
 	if got := out["customerId"]; got != "cus_123" {
 		t.Errorf("customerId = %v, want cus_123", got)
+	}
+}
+
+// TestSubscriptionItemPricing: an item on a tiered price shows no amount
+// (Stripe's tiers set it) rather than $0.00, and one on a price sold in
+// packages bills the packages, not the units.
+func TestSubscriptionItemPricing(t *testing.T) {
+	tiered := `{"id":"si_tiered","object":"subscription_item","quantity":10,"price":{"id":"price_tiers","object":"price","currency":"usd",
+		"unit_amount":null,"billing_scheme":"tiered","recurring":{"interval":"month","interval_count":1}}}`
+	packs := `{"id":"si_packs","object":"subscription_item","quantity":10,"price":{"id":"price_packs","object":"price","currency":"usd",
+		"unit_amount":5000,"billing_scheme":"per_unit","transform_quantity":{"divide_by":5,"round":"up"},"recurring":{"interval":"month","interval_count":1}}}`
+	packsDown := strings.NewReplacer("si_packs", "si_down", `"quantity":10`, `"quantity":9`, `"round":"up"`, `"round":"down"`).Replace(packs)
+	body := subscriptionJSON("sub_priced", tiered, packs, packsDown)
+	cs, _ := connectFake(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, body)
+	}))
+	out := testutil.Structured(t, testutil.Call(t, cs, "stripe_get_subscription", map[string]any{"subscriptionId": "sub_priced"}))
+	items := objectsOf(t, out, "items")
+	if len(items) != 3 {
+		t.Fatalf("items %v", items)
+	}
+	if it := items[0]; it["pricing"] != "tiered" || it["amountDisplay"] != nil || it["unitAmount"] != nil {
+		t.Errorf("tiered item: %v, want pricing tiered and no amount", it)
+	}
+	// 10 units in packages of 5, rounded up: 2 × $50.00.
+	if it := items[1]; it["amountDisplay"] != "$100.00/month" || it["packageSize"] != 5.0 || it["packageRound"] != "up" {
+		t.Errorf("package item: %v, want $100.00/month", it)
+	}
+	// 9 units rounded down: 1 package.
+	if it := items[2]; it["amountDisplay"] != "$50.00/month" {
+		t.Errorf("package item rounded down: %v, want $50.00/month", it)
 	}
 }
 
@@ -323,6 +364,15 @@ func TestUpdateSubscriptionItemLookup(t *testing.T) {
 			t.Fatalf("isError %v, message %q; want a refusal that says there are no items", res.IsError, msg)
 		}
 		checkWire(t, rec.Requests()[before:], wire{method: "GET", path: "/v1/subscriptions/sub_none"})
+	})
+	t.Run("several items, under a cap: asks which too", func(t *testing.T) {
+		guarded, grec := connectGuarded(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, subs["/v1/subscriptions/sub_two"])
+		}), guard.Policy{MaxAmount: usd(100000)})
+		res := testutil.Call(t, guarded, "stripe_update_subscription", map[string]any{"subscriptionId": "sub_two", "quantity": 4})
+		testutil.Refused(t, res, "has 2 items (si_a, si_b): say which with itemId")
+		checkWire(t, grec.Requests(), wire{method: "GET", path: "/v1/subscriptions/sub_two"})
 	})
 	t.Run("unknown subscription", func(t *testing.T) {
 		before := len(rec.Requests())

@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -62,7 +63,7 @@ func analyticsTools() []Definition {
 		&tool[subscriptionMetricsIn]{
 			Meta: Meta{
 				Name: "stripe_subscription_metrics", Toolset: "analytics", Title: "Subscription metrics",
-				Description: "MRR per currency over active and past_due subscriptions: Σ unit_amount × quantity per month (day ×365/12, week ×52/12, year ÷12; ÷interval_count), less recurring coupons. Counts by status; new and canceled in [since, until).",
+				Description: "MRR per currency over active and past_due subscriptions: Σ unit_amount × quantity per month (day ×365/12, week ×52/12, year ÷12; ÷interval_count), less recurring coupons. Counts by status; new, and canceled (ended), in [since, until).",
 				ReadOnly:    true,
 			},
 			schema: periodSchema,
@@ -670,7 +671,9 @@ func subscriptionMetrics(c *call, in *subscriptionMetricsIn) (any, error) {
 		if s.Created >= in.since && s.Created < in.until {
 			created++
 		}
-		if s.CanceledAt >= in.since && s.CanceledAt < in.until && s.CanceledAt != 0 {
+		// Canceled in the period: ended in it. A cancellation requested for
+		// the period's end sets canceled_at on a subscription still active.
+		if ended := cmp.Or(s.EndedAt, s.CanceledAt); s.Status == stripe.SubscriptionStatusCanceled && ended >= in.since && ended < in.until && ended != 0 {
 			canceled++
 		}
 		switch {

@@ -487,6 +487,7 @@ type fakeItem struct {
 type fakeSub struct {
 	status, currency    string
 	created, canceledAt int64
+	endedAt             int64 // when a canceled subscription ended (default: canceledAt)
 	items               []fakeItem
 	discounts           []fakeDiscount
 }
@@ -558,8 +559,12 @@ func (f *analyticsStripe) renderItem(b []byte, subID string, k int, it fakeItem,
 }
 
 func (f *analyticsStripe) renderSub(b []byte, id string, s fakeSub, q url.Values) []byte {
-	b = fmt.Appendf(b, `{"id":%q,"object":"subscription","status":%q,"created":%d,"canceled_at":%s,"currency":%q,"discounts":[`,
-		id, s.status, s.created, nullableInt(s.canceledAt), s.currency)
+	ended := s.endedAt
+	if ended == 0 && s.status == "canceled" {
+		ended = s.canceledAt // canceled at once: it ended when it was canceled
+	}
+	b = fmt.Appendf(b, `{"id":%q,"object":"subscription","status":%q,"created":%d,"canceled_at":%s,"ended_at":%s,"currency":%q,"discounts":[`,
+		id, s.status, s.created, nullableInt(s.canceledAt), nullableInt(ended), s.currency)
 	for j, d := range s.discounts {
 		if j > 0 {
 			b = append(b, ',')

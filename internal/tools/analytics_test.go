@@ -667,7 +667,7 @@ func handSubs(now int64) []fakeSub {
 		/* f */ {status: "active", currency: "usd", items: []fakeItem{monthly(5000, 1)}, discounts: []fakeDiscount{{coupon: "co_amt500usd"}}}, // 4500
 		/* g */ {status: "active", currency: "usd", items: []fakeItem{{price: fakePrice{unitAmount: 24000, interval: "year"}, quantity: 1}}, discounts: []fakeDiscount{{coupon: "co_amt500usd"}}}, // 2000 − 500/12 = 1958⅓
 		/* h */ {status: "active", currency: "usd", items: []fakeItem{monthly(2000, 1)}, discounts: []fakeDiscount{{coupon: "co_once"}}}, // 2000: once is not recurring
-		/* i */ {status: "active", currency: "usd", items: []fakeItem{monthly(2000, 1)}, discounts: []fakeDiscount{{coupon: "co_pct30", end: now - 86400}}}, // 2000: ended
+		/* i */ {status: "active", currency: "usd", items: []fakeItem{monthly(2000, 1)}, discounts: []fakeDiscount{{coupon: "co_pct30", end: now - 86400}}, canceledAt: at(2)}, // 2000: coupon ended; canceling at period end, still active
 		/* j */ {status: "trialing", currency: "usd", items: []fakeItem{monthly(9900, 1)}}, // trialing 9900
 		/* k */ {status: "canceled", currency: "usd", items: []fakeItem{monthly(5000, 1)}, canceledAt: at(3)},
 		/* l */ {status: "active", currency: "usd", items: []fakeItem{
@@ -684,6 +684,8 @@ func handSubs(now int64) []fakeSub {
 		/* t */ {status: "active", currency: "usd", items: []fakeItem{{price: fakePrice{decimal: "0.5", interval: "month"}, quantity: 3}}}, // 1.5
 		/* u */ {status: "active", currency: "usd", items: []fakeItem{{price: fakePrice{unitAmount: 1000, interval: "month", divideBy: 10, round: "up"}, quantity: 25}}}, // ⌈2.5⌉ × 1000 = 3000
 		/* v */ {status: "active", currency: "kwd", items: []fakeItem{monthly(5250, 1)}}, // KWD 5.250
+		/* w */ {status: "canceled", currency: "usd", items: []fakeItem{monthly(1000, 1)}, canceledAt: at(40), endedAt: at(2)}, // canceled at period end: ended in the period
+		/* x */ {status: "active", currency: "usd", items: []fakeItem{monthly(0, 1)}, canceledAt: at(1)}, // 0; canceling at period end, still active
 	}
 }
 
@@ -709,7 +711,8 @@ func TestSubscriptionMetricsHandCounted(t *testing.T) {
 	f.subListing(len(subs), func(i int) fakeSub { return subs[i] })
 	cs, rec := connectFake(t, f)
 	// The period holds the subscriptions created 0–4 days before the
-	// epoch (a–e) and the cancellation of k, 3 days before.
+	// epoch (a–e), the end of k (canceled 3 days before) and of w (ended 2
+	// days before, canceled long before); i and x are only set to cancel.
 	since, until := dataEpoch-4*86400, dataEpoch+1
 	r := decode[subscriptionsOut](t, testutil.Call(t, cs, "stripe_subscription_metrics", map[string]any{"since": since, "until": until}))
 
@@ -720,7 +723,7 @@ func TestSubscriptionMetricsHandCounted(t *testing.T) {
 		{Currency: "eur", Amount: 1699, Display: "€16.99", Count: 1},
 		{Currency: "jpy", Amount: 1000, Display: "¥1,000", Count: 1},
 		{Currency: "kwd", Amount: 5250, Display: "KWD 5.250", Count: 1},
-		{Currency: "usd", Amount: 30983, Display: "$309.83", Count: 16},
+		{Currency: "usd", Amount: 30983, Display: "$309.83", Count: 17},
 	}
 	if fmt.Sprint(r.MRR) != fmt.Sprint(want) {
 		t.Errorf("mrr\n got %+v\nwant %+v", r.MRR, want)
@@ -728,11 +731,11 @@ func TestSubscriptionMetricsHandCounted(t *testing.T) {
 	if want := []figureOut{{Currency: "usd", Amount: 9900, Display: "$99.00", Count: 1}}; fmt.Sprint(r.TrialingMRR) != fmt.Sprint(want) {
 		t.Errorf("trialingMrr %+v, want %+v", r.TrialingMRR, want)
 	}
-	if want := map[string]int64{"active": 18, "past_due": 1, "trialing": 1, "canceled": 1, "incomplete": 1}; fmt.Sprint(r.ByStatus) != fmt.Sprint(want) {
+	if want := map[string]int64{"active": 19, "past_due": 1, "trialing": 1, "canceled": 2, "incomplete": 1}; fmt.Sprint(r.ByStatus) != fmt.Sprint(want) {
 		t.Errorf("byStatus %v, want %v", r.ByStatus, want)
 	}
-	if r.Period.New != 5 || r.Period.Canceled != 1 || r.Period.Since != timeOf(since) {
-		t.Errorf("period %+v, want 5 new and 1 canceled", r.Period)
+	if r.Period.New != 5 || r.Period.Canceled != 2 || r.Period.Since != timeOf(since) {
+		t.Errorf("period %+v, want 5 new and 2 canceled", r.Period)
 	}
 	if want := map[string]int64{"metered": 1, "tiered": 1, "amountOffInOtherCurrency": 1}; fmt.Sprint(r.ExcludedItems) != fmt.Sprint(want) {
 		t.Errorf("excludedItems %v, want %v", r.ExcludedItems, want)

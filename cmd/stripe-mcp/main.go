@@ -211,9 +211,12 @@ func webhookReceiver(cfg *config.Config, st store.Store, logger *slog.Logger, se
 	for i, s := range cfg.WebhookSecrets {
 		secrets[i] = s.Reveal()
 	}
+	info, _ := config.ValidateKey(cfg.APIKey.Reveal(), true)
 	return &webhook.Receiver{
 		Secrets: secrets,
 		Store:   st,
+		Account: cfg.Account,
+		Live:    info.Live && !cfg.Sandbox,
 		Logger:  logger,
 		Notify: func(ctx context.Context, e *store.Event) {
 			for _, s := range servers {

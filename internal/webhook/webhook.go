@@ -44,6 +44,13 @@ type Receiver struct {
 	Logger  *slog.Logger     // nil discards
 	Now     func() time.Time // nil means time.Now
 	MaxBody int64            // 0 means DefaultMaxBody
+	// Account is the connected account this server acts for ("" for the
+	// platform's own), and Live whether its key moves real money: an event
+	// from another account (a Connect endpoint delivers every connected
+	// account's) or the other mode is acknowledged but not kept, so that
+	// nothing shows it as this account's.
+	Account string
+	Live    bool
 }
 
 // Reasons a signature is refused; each is the body of a 400 answer. None
@@ -106,6 +113,13 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	ev.Received = r.now()
+	if why := r.foreign(ev); why != "" {
+		// Acknowledged: Stripe delivering it again would not change that.
+		log.Warn("webhook event ignored", "id", ev.ID, "type", ev.Type, "reason", why)
+		b, _ := json.Marshal(map[string]any{"received": true, "ignored": why})
+		writeJSON(w, http.StatusOK, string(b))
+		return
+	}
 
 	// Once the event is being stored, its views and the notification must
 	// follow even if Stripe hangs up: a retry would be a duplicate and run
@@ -135,6 +149,21 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	log.Info("webhook event", "id", ev.ID, "type", ev.Type)
 	writeJSON(w, http.StatusOK, `{"received":true}`)
+}
+
+// foreign says why an event is not this server's to keep, or "".
+func (r *Receiver) foreign(ev *store.Event) string {
+	switch {
+	case ev.Account != r.Account && r.Account == "":
+		return fmt.Sprintf("the event comes from connected account %s, and this server acts for the platform's own account (STRIPE_ACCOUNT unset)", ev.Account)
+	case ev.Account != r.Account:
+		return fmt.Sprintf("the event is not from %s, the account this server acts for (STRIPE_ACCOUNT)", r.Account)
+	case ev.Livemode != r.Live && r.Live:
+		return "the event is from test mode, and this server's key is a live one"
+	case ev.Livemode != r.Live:
+		return "the event is from live mode, and this server's key is a test one"
+	}
+	return ""
 }
 
 func (r *Receiver) logger() *slog.Logger {

@@ -140,6 +140,7 @@ func countEvents(t *testing.T, st store.Store) int {
 
 func TestValidEventIsStored(t *testing.T) {
 	h := newHarness(t, secret)
+	h.r.Account, h.r.Live = "acct_9", true // a live server acting for acct_9
 	created := now.Add(-time.Minute)
 	obj := map[string]any{
 		"id": "pi_1", "object": "payment_intent", "amount": 2000, "currency": "usd", "status": "succeeded",
@@ -663,5 +664,47 @@ func TestConcurrentDeliveries(t *testing.T) {
 		if _, err := h.store.View(context.Background(), fmt.Sprintf("pi_c%03d", i)); err != nil {
 			t.Errorf("view %d: %v", i, err)
 		}
+	}
+}
+
+// TestForeignEventsIgnored: an event from another account, or from the
+// other mode, is acknowledged (Stripe need not deliver it again) but not
+// stored, and no client is told of it; the same event from this account
+// and mode is kept.
+func TestForeignEventsIgnored(t *testing.T) {
+	obj := map[string]any{"id": "pi_1", "object": "payment_intent", "amount": 2000, "currency": "usd", "status": "succeeded"}
+	cases := []struct {
+		name, account string
+		live          bool
+		event         []any
+		why           string
+	}{
+		{"a connected account's, on the platform", "", false, []any{"account", "acct_other"}, "connected account acct_other"},
+		{"another connected account's", "acct_mine", false, []any{"account", "acct_other"}, "not from acct_mine"},
+		{"the platform's, for a connected account", "acct_mine", false, nil, "not from acct_mine"},
+		{"live, with a test key", "", false, []any{"livemode", true}, "from live mode"},
+		{"test, with a live key", "", true, nil, "from test mode"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := newHarness(t, secret)
+			h.r.Account, h.r.Live = c.account, c.live
+			body := event("evt_x", "payment_intent.succeeded", now.Add(-time.Minute), obj, c.event...)
+			rec := post(h.r, body, sign(body, secret, now))
+			wantStatus(t, rec, http.StatusOK, c.why)
+			if !strings.Contains(rec.Body.String(), `"received":true`) {
+				t.Errorf("body %s", rec.Body)
+			}
+			if n := countEvents(t, h.store); n != 0 || len(h.notifications()) != 0 {
+				t.Fatalf("%d events stored, notified %v", n, h.notifications())
+			}
+		})
+	}
+	h := newHarness(t, secret)
+	h.r.Account = "acct_mine"
+	body := event("evt_mine", "payment_intent.succeeded", now.Add(-time.Minute), obj, "account", "acct_mine")
+	wantStatus(t, post(h.r, body, sign(body, secret, now)), http.StatusOK, "")
+	if n := countEvents(t, h.store); n != 1 {
+		t.Fatalf("%d events stored, want this account's", n)
 	}
 }

@@ -13,8 +13,10 @@ import (
 	"github.com/stripe/stripe-go/v85"
 
 	"github.com/stripe-mcp/stripe-mcp/internal/config"
+	"github.com/stripe-mcp/stripe-mcp/internal/registry"
 	"github.com/stripe-mcp/stripe-mcp/internal/sandbox"
 	"github.com/stripe-mcp/stripe-mcp/internal/stripeapi"
+	"github.com/stripe-mcp/stripe-mcp/internal/tools"
 )
 
 // runDoctor prints a human report: the configuration (secrets masked), the
@@ -39,7 +41,13 @@ func runDoctor(cmd *cobra.Command, g *globalFlags, out io.Writer) error {
 	}
 	tw.Flush()
 	fmt.Fprintln(out, "\nChecks")
-	r.ok("configuration", "valid")
+	// The allow-list names toolsets and tools, which the server checks as it
+	// registers them: check it the same way.
+	if selected, err := registry.Select(tools.All(&tools.Deps{}), cfg.AllowedOperations, cfg.ReadOnly); err != nil {
+		r.fail("configuration", err.Error(), "name toolsets, TOOLSET.read or TOOLSET.write, or tool names (stripe_…) in STRIPE_ALLOWED_OPERATIONS (security.allowedOperations)")
+	} else {
+		r.ok("configuration", fmt.Sprintf("valid; %d tools allowed", len(selected)))
+	}
 	r.ok("guardrails", guardrails(cfg))
 
 	if st, err := openStore(cmd.Context(), cfg); err != nil {

@@ -74,7 +74,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		},
 	}
 	for _, c := range []*cobra.Command{root, stdio} {
-		c.Flags().StringVar(&g.webhookListen, "webhook-listen", "", "also receive Stripe webhooks at POST http://ADDR/webhooks/stripe (e.g. 127.0.0.1:8788 for `stripe listen --forward-to`)")
+		c.Flags().StringVar(&g.webhookListen, "webhook-listen", "", "also receive Stripe webhooks at POST http://`ADDR`/webhooks/stripe (e.g. 127.0.0.1:8788, for stripe listen --forward-to)")
 	}
 	root.AddCommand(
 		stdio,

@@ -366,6 +366,9 @@ func TestDoctor(t *testing.T) {
 		{"401", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_API_BASE=" + reject.URL}, nil, 1, []string{"401", "fix:", "dashboard.stripe.com/apikeys"}},
 		{"unreachable", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_API_BASE=" + closed}, nil, 1, []string{"not reachable", "fix:"}},
 		{"bad config", []string{"STRIPE_API_KEY=" + testutil.TestKey}, []string{"--config", badFile}, 1, []string{"maxAmt", "FAIL"}},
+		// The server refuses to start on an allow-list naming no toolset or
+		// tool: so does doctor.
+		{"misspelt allow-list", []string{"STRIPE_ALLOWED_OPERATIONS=payments,stripe_get_paymnt"}, []string{"--sandbox"}, 1, []string{"stripe_get_paymnt", "FAIL", "STRIPE_ALLOWED_OPERATIONS"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -38,6 +38,7 @@ func TestFileErrors(t *testing.T) {
 		{"trailing", `{} {}`, []string{"invalid JSON at line 1", "more data after the top-level object"}},
 		{"comment", "{\n// key\n}", []string{"invalid JSON at line 2, column 1"}},
 		{"duplicate", "{\"api\": {\"timeout\": 1,\n\"timeout\": 2}}", []string{`line 2: key "timeout" appears twice`}},
+		{"empty data dir", `{"server": {"dataDir": ""}}`, []string{"server.dataDir", "is empty", "leave the setting out"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

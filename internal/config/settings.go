@@ -554,6 +554,10 @@ func validHost(h string) bool {
 }
 
 func applyDataDir(l *loader, text string, o origin) error {
+	if strings.TrimSpace(text) == "" {
+		// Not the config file's directory, nor the current one.
+		return bad("is empty: give a directory path, or leave the setting out for the default")
+	}
 	dir := text
 	if dir == "~" || strings.HasPrefix(dir, "~/") || strings.HasPrefix(dir, `~\`) {
 		home := l.home()

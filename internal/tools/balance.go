@@ -108,6 +108,8 @@ type balanceTransactionView struct {
 	Fee               int64  `json:"fee"`
 	Net               int64  `json:"net"`
 	Currency          string `json:"currency"`
+	AmountDisplay     string `json:"amountDisplay"`
+	FeeDisplay        string `json:"feeDisplay"`
 	NetDisplay        string `json:"netDisplay"`
 	Status            string `json:"status,omitempty"`
 	Source            string `json:"sourceId,omitempty"`
@@ -134,7 +136,7 @@ func viewBalanceTransaction(t *stripe.BalanceTransaction) *balanceTransactionVie
 	v := &balanceTransactionView{
 		ID: t.ID, Type: string(t.Type), ReportingCategory: string(t.ReportingCategory),
 		Amount: t.Amount, Fee: t.Fee, Net: t.Net, Currency: string(t.Currency),
-		NetDisplay: display(t.Net, t.Currency), Status: string(t.Status), Description: t.Description,
+		AmountDisplay: display(t.Amount, t.Currency), FeeDisplay: display(t.Fee, t.Currency), NetDisplay: display(t.Net, t.Currency), Status: string(t.Status), Description: t.Description,
 		Created: timestamp(t.Created), AvailableOn: timestamp(t.AvailableOn),
 	}
 	if t.Source != nil {

@@ -586,3 +586,25 @@ func TestListPaymentsStatusScanIsBounded(t *testing.T) {
 		t.Errorf("sent %d requests to scan 1000 payments, want at most 11", n)
 	}
 }
+
+// TestAmountsHaveDisplays: every amount a result carries has its display
+// string beside it, in the object's currency.
+func TestAmountsHaveDisplays(t *testing.T) {
+	cs, _ := connectFake(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/v1/payment_intents/pi_part":
+			fmt.Fprint(w, `{"id":"pi_part","object":"payment_intent","status":"requires_capture","amount":5000,"currency":"jpy","amount_received":3000,"amount_capturable":2000}`)
+		default:
+			fmt.Fprint(w, `{"object":"list","has_more":false,"data":[{"id":"txn_1","object":"balance_transaction","type":"charge","amount":10000,"fee":320,"net":9680,"currency":"kwd","status":"available","created":1760000000}]}`)
+		}
+	}))
+	pi := testutil.Structured(t, testutil.Call(t, cs, "stripe_get_payment", map[string]any{"paymentIntentId": "pi_part"}))
+	if pi["amountReceivedDisplay"] != "¥3,000" || pi["amountCapturableDisplay"] != "¥2,000" {
+		t.Errorf("payment: %v", pi)
+	}
+	txns := objectsOf(t, testutil.Structured(t, testutil.Call(t, cs, "stripe_list_balance_transactions", map[string]any{})), "data")
+	if len(txns) != 1 || txns[0]["amountDisplay"] != "KWD 10.000" || txns[0]["feeDisplay"] != "KWD 0.320" || txns[0]["netDisplay"] != "KWD 9.680" {
+		t.Errorf("balance transactions: %v", txns)
+	}
+}

@@ -33,26 +33,28 @@ func nonEmpty(m map[string]string) map[string]string {
 }
 
 type paymentIntentView struct {
-	ID                 string            `json:"id"`
-	Status             string            `json:"status"`
-	Amount             int64             `json:"amount"`
-	Currency           string            `json:"currency"`
-	AmountDisplay      string            `json:"amountDisplay"`
-	AmountReceived     int64             `json:"amountReceived,omitempty"`
-	AmountCapturable   int64             `json:"amountCapturable,omitempty"`
-	CaptureMethod      string            `json:"captureMethod,omitempty"`
-	Customer           string            `json:"customerId,omitempty"`
-	PaymentMethod      string            `json:"paymentMethodId,omitempty"`
-	LatestCharge       string            `json:"latestChargeId,omitempty"`
-	Description        string            `json:"description,omitempty"`
-	ReceiptEmail       string            `json:"receiptEmail,omitempty"`
-	Created            string            `json:"created,omitempty"`
-	CanceledAt         string            `json:"canceledAt,omitempty"`
-	CancellationReason string            `json:"cancellationReason,omitempty"`
-	NextAction         *nextActionView   `json:"nextAction,omitempty"`
-	LastPaymentError   *paymentErrorView `json:"lastPaymentError,omitempty"`
-	Metadata           map[string]string `json:"metadata,omitempty"`
-	Livemode           bool              `json:"livemode,omitempty"`
+	ID                      string            `json:"id"`
+	Status                  string            `json:"status"`
+	Amount                  int64             `json:"amount"`
+	Currency                string            `json:"currency"`
+	AmountDisplay           string            `json:"amountDisplay"`
+	AmountReceived          int64             `json:"amountReceived,omitempty"`
+	AmountReceivedDisplay   string            `json:"amountReceivedDisplay,omitempty"`
+	AmountCapturable        int64             `json:"amountCapturable,omitempty"`
+	AmountCapturableDisplay string            `json:"amountCapturableDisplay,omitempty"`
+	CaptureMethod           string            `json:"captureMethod,omitempty"`
+	Customer                string            `json:"customerId,omitempty"`
+	PaymentMethod           string            `json:"paymentMethodId,omitempty"`
+	LatestCharge            string            `json:"latestChargeId,omitempty"`
+	Description             string            `json:"description,omitempty"`
+	ReceiptEmail            string            `json:"receiptEmail,omitempty"`
+	Created                 string            `json:"created,omitempty"`
+	CanceledAt              string            `json:"canceledAt,omitempty"`
+	CancellationReason      string            `json:"cancellationReason,omitempty"`
+	NextAction              *nextActionView   `json:"nextAction,omitempty"`
+	LastPaymentError        *paymentErrorView `json:"lastPaymentError,omitempty"`
+	Metadata                map[string]string `json:"metadata,omitempty"`
+	Livemode                bool              `json:"livemode,omitempty"`
 }
 
 type nextActionView struct {
@@ -85,6 +87,12 @@ func viewPaymentIntent(pi *stripe.PaymentIntent) *paymentIntentView {
 		CancellationReason: string(pi.CancellationReason),
 		Metadata:           nonEmpty(pi.Metadata),
 		Livemode:           pi.Livemode,
+	}
+	if pi.AmountReceived != 0 {
+		v.AmountReceivedDisplay = display(pi.AmountReceived, pi.Currency)
+	}
+	if pi.AmountCapturable != 0 {
+		v.AmountCapturableDisplay = display(pi.AmountCapturable, pi.Currency)
 	}
 	if pi.Customer != nil {
 		v.Customer = pi.Customer.ID

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -54,7 +55,11 @@ func runDoctor(cmd *cobra.Command, g *globalFlags, out io.Writer) error {
 		r.fail("store", err.Error(), "make server.dataDir (STRIPE_MCP_DATA_DIR) a directory this user can write")
 	} else {
 		st.Close()
-		r.ok("store", "audit log and idempotency state in "+cfg.DataDir)
+		dir := cfg.DataDir
+		if cfg.Sandbox {
+			dir = filepath.Join(dir, "sandbox") // as openStore: sandbox calls have a log of their own
+		}
+		r.ok("store", "audit log and idempotency state in "+dir)
 	}
 	if cfg.Sandbox {
 		r.ok("key", "none needed: sandbox mode uses a made-up test key")
@@ -104,7 +109,10 @@ func runDoctor(cmd *cobra.Command, g *globalFlags, out io.Writer) error {
 		case errors.As(err, &se):
 			r.fail("api", fmt.Sprintf("%s: %s", base, f.Message), "check the key and STRIPE_ACCOUNT; the message above comes from Stripe")
 		default:
-			r.fail("api", fmt.Sprintf("%s is not reachable: %s", base, strings.TrimPrefix(f.Message, "could not reach the Stripe API: ")),
+			// The cause alone: the tool message's advice (check the network,
+			// run doctor) is this report's fix line.
+			cause, _, _ := strings.Cut(strings.TrimPrefix(f.Message, "could not reach the Stripe API: "), " (check the network")
+			r.fail("api", fmt.Sprintf("%s is not reachable: %s", base, cause),
 				"check the network and proxy settings, or STRIPE_API_BASE if it is set")
 		}
 		return r.finish()

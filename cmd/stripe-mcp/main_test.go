@@ -362,9 +362,9 @@ func TestDoctor(t *testing.T) {
 		{"healthy", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_API_BASE=" + fake.URL}, nil, 0, []string{"acct_fake000001", "sk_test_…stuv", "test mode", "All checks passed"}},
 		{"live allowed", []string{"STRIPE_API_KEY=" + live, "STRIPE_ALLOW_LIVE=true", "STRIPE_API_BASE=" + anyKey.URL}, nil, 0, []string{"LIVE mode", "sk_live_…"}},
 		{"live refused", []string{"STRIPE_API_KEY=" + live, "STRIPE_API_BASE=" + anyKey.URL}, nil, 1, []string{"STRIPE_ALLOW_LIVE"}},
-		{"sandbox", nil, []string{"--sandbox"}, 0, []string{"in-process stripe-mock answered", "All checks passed"}},
+		{"sandbox", nil, []string{"--sandbox"}, 0, []string{"in-process stripe-mock answered", "All checks passed", string(filepath.Separator) + "sandbox\n"}},
 		{"401", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_API_BASE=" + reject.URL}, nil, 1, []string{"401", "fix:", "dashboard.stripe.com/apikeys"}},
-		{"unreachable", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_API_BASE=" + closed}, nil, 1, []string{"not reachable", "fix:"}},
+		{"unreachable", []string{"STRIPE_API_KEY=" + testutil.TestKey, "STRIPE_API_BASE=" + closed}, nil, 1, []string{"not reachable", "connection refused\n", "fix:"}},
 		{"bad config", []string{"STRIPE_API_KEY=" + testutil.TestKey}, []string{"--config", badFile}, 1, []string{"maxAmt", "FAIL"}},
 		// The server refuses to start on an allow-list naming no toolset or
 		// tool: so does doctor.

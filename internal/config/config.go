@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"unicode"
 	"time"
 )
 
@@ -316,7 +317,7 @@ func (o origin) source() string {
 func (o origin) subject(key string) string {
 	switch o.kind {
 	case fromFlag:
-		return "flag " + key
+		return "flag " + flagName(key)
 	case fromEnv:
 		return "env " + o.name
 	case fromFile:
@@ -324,6 +325,25 @@ func (o origin) subject(key string) string {
 	default:
 		return "default " + key
 	}
+}
+
+// flagName is the command-line flag of a setting given by flag: logLevel is
+// --log-level (the flags are top-level settings; a dotted key has none and
+// is named as it is).
+func flagName(key string) string {
+	if strings.Contains(key, ".") {
+		return key
+	}
+	var b strings.Builder
+	b.WriteString("--")
+	for _, r := range key {
+		if unicode.IsUpper(r) {
+			b.WriteByte('-')
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // explain turns an apply error into the full message.

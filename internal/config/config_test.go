@@ -245,6 +245,8 @@ func TestFlags(t *testing.T) {
 		{map[string]string{"server.databaseUrl": "postgres://u:hunter2@db/x"}, []string{"server.databaseUrl cannot be set by a flag"}},
 		{map[string]string{"security.maxAmt": "1"}, []string{`unknown setting "security.maxAmt" passed as a flag`}},
 		{map[string]string{"api.timeout": "soon"}, []string{`flag api.timeout "soon" is not a whole number of milliseconds; want milliseconds`}},
+		// Named as typed: --log-level, not the setting's key.
+		{map[string]string{"logLevel": "trace"}, []string{`flag --log-level "trace" is not a log level`}},
 	}
 	for _, tt := range tests {
 		msg := loadErr(t, LoadOptions{Flags: tt.flags, Getenv: environ("STRIPE_API_KEY", testKey)})

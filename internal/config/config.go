@@ -16,8 +16,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"unicode"
 	"time"
+	"unicode"
 )
 
 // Config is the merged, validated configuration.

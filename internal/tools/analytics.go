@@ -247,7 +247,7 @@ func scanList[T any](c *call, noun, after string, fetch func(after string) *stri
 		}
 		if v.Pages >= scanPages {
 			v.NextCursor = after
-			v.Note = fmt.Sprintf("INCOMPLETE: stopped at the cap of %d pages (%d %s); the figures cover only %s back to %s. Call again with the same arguments and startingAfter: %q for the rest (the results add up), or narrow the period.",
+			v.Note = fmt.Sprintf("INCOMPLETE: stopped at the cap of %d pages (%d %s); the figures cover only %s back to %s. Call again with the same arguments, since and until as this result's period gives them (a window left to its default moves with the clock), and startingAfter: %q for the rest (the results add up), or narrow the period.",
 				v.Pages, v.Objects, noun, noun, v.ReadBackTo, after)
 			return v, nil
 		}

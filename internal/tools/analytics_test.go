@@ -354,7 +354,7 @@ func TestRevenueSummaryPageCap(t *testing.T) {
 	if first.Complete || first.Pages != 100 || first.Objects != 10_000 || first.NextCursor != "txn_00009999" {
 		t.Fatalf("capped scan: %+v", first.scanOut)
 	}
-	for _, s := range []string{"INCOMPLETE", "100 pages", "startingAfter", "txn_00009999", first.ReadBackTo} {
+	for _, s := range []string{"INCOMPLETE", "100 pages", "since and until as this result's period", "startingAfter", "txn_00009999", first.ReadBackTo} {
 		if !strings.Contains(first.Note, s) {
 			t.Errorf("note %q does not mention %q", first.Note, s)
 		}

@@ -634,3 +634,23 @@ func TestUnopenableStore(t *testing.T) {
 		t.Fatalf("stderr:\n%s", r.stderr)
 	}
 }
+
+// TestSecondInitialize: a second initialize is an invalid request (-32600),
+// not an error without a code, and the session goes on.
+func TestSecondInitialize(t *testing.T) {
+	r := startRaw(t, env(t), "--sandbox")
+	r.send(initLine)
+	if m := r.read(); m["result"] == nil {
+		t.Fatalf("initialize: %v", m)
+	}
+	r.send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	r.send(strings.Replace(initLine, `"id":1`, `"id":2`, 1))
+	m := r.read()
+	if e, _ := m["error"].(map[string]any); m["id"] != float64(2) || e == nil || e["code"] != float64(-32600) || !strings.Contains(fmt.Sprint(e["message"]), "initialize") {
+		t.Fatalf("second initialize: %v", m)
+	}
+	r.send(`{"jsonrpc":"2.0","id":3,"method":"ping"}`)
+	if m := r.read(); m["id"] != float64(3) || m["result"] == nil {
+		t.Fatalf("ping after: %v", m)
+	}
+}

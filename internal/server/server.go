@@ -7,6 +7,7 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -186,7 +187,7 @@ func New(o Options) (*Server, error) {
 	if o.Store != nil {
 		mw = append(mw, audit.New(o.Store, selected, o.Currency, o.Logger).Middleware)
 	}
-	mw = append(mw, checkLogLevel, logCalls(o.Logger), recoverPanics(o.Logger), unasked)
+	mw = append(mw, invalidRequests, checkLogLevel, logCalls(o.Logger), recoverPanics(o.Logger), unasked)
 	s.AddReceivingMiddleware(mw...)
 	registry.Register(s, selected)
 	resources.Register(s, rd)
@@ -218,6 +219,19 @@ var logLevels = []mcp.LoggingLevel{"debug", "info", "notice", "warning", "error"
 // checkLogLevel refuses logging/setLevel with a level the protocol does not
 // have: the SDK keeps any string and answers {}, after which the client
 // gets no log messages and no reason why.
+// invalidRequests gives a protocol error the SDK returns without a code (a
+// second initialize) the code of an invalid request: JSON-RPC has no code 0.
+func invalidRequests(next mcp.MethodHandler) mcp.MethodHandler {
+	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+		res, err := next(ctx, method, req)
+		var coded *jsonrpc.Error
+		if err != nil && method == "initialize" && !errors.As(err, &coded) {
+			return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidRequest, Message: err.Error()}
+		}
+		return res, err
+	}
+}
+
 func checkLogLevel(next mcp.MethodHandler) mcp.MethodHandler {
 	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 		if method == "logging/setLevel" {

@@ -217,6 +217,7 @@ func createSubscription(c *call, in *createSubscriptionIn) (any, error) {
 		p.Discounts = []*stripe.SubscriptionCreateDiscountParams{{Coupon: stripe.String(in.CouponID)}}
 	}
 	setString(&p.PaymentBehavior, in.PaymentBehavior)
+	p.AddExpand(discountsField)
 	sub, err := c.d.Stripe.V1Subscriptions.Create(c, p)
 	if err != nil {
 		return nil, stripeErr(err)
@@ -249,6 +250,7 @@ func updateSubscription(c *call, in *updateSubscriptionIn) (any, error) {
 		setString(&item.Price, in.PriceID)
 		p.Items = []*stripe.SubscriptionUpdateItemParams{item}
 	}
+	p.AddExpand(discountsField)
 	sub, err := c.d.Stripe.V1Subscriptions.Update(c, in.SubscriptionID, p)
 	if err != nil {
 		return nil, stripeErr(err)
@@ -260,6 +262,7 @@ func cancelSubscription(c *call, in *cancelSubscriptionIn) (any, error) {
 	if in.CancelAtPeriodEnd {
 		p := &stripe.SubscriptionUpdateParams{CancelAtPeriodEnd: stripe.Bool(true)}
 		p.IdempotencyKey = c.nextKey()
+		p.AddExpand(discountsField)
 		sub, err := c.d.Stripe.V1Subscriptions.Update(c, in.SubscriptionID, p)
 		if err != nil {
 			return nil, stripeErr(err)
@@ -274,6 +277,7 @@ func cancelSubscription(c *call, in *cancelSubscriptionIn) (any, error) {
 	if in.Invoice {
 		p.InvoiceNow = stripe.Bool(true)
 	}
+	p.AddExpand(discountsField)
 	sub, err := c.d.Stripe.V1Subscriptions.Cancel(c, in.SubscriptionID, p)
 	if err != nil {
 		return nil, stripeErr(err)
@@ -282,7 +286,9 @@ func cancelSubscription(c *call, in *cancelSubscriptionIn) (any, error) {
 }
 
 func getSubscription(c *call, in *getSubscriptionIn) (any, error) {
-	sub, err := c.d.Stripe.V1Subscriptions.Retrieve(c, in.SubscriptionID, nil)
+	p := &stripe.SubscriptionRetrieveParams{}
+	p.AddExpand(discountsField)
+	sub, err := c.d.Stripe.V1Subscriptions.Retrieve(c, in.SubscriptionID, p)
 	if err != nil {
 		return nil, stripeErr(err)
 	}
@@ -297,6 +303,7 @@ func listSubscriptions(c *call, in *listSubscriptionsIn) (any, error) {
 	setString(&p.Status, in.Status)
 	setString(&p.StartingAfter, in.StartingAfter)
 	setString(&p.EndingBefore, in.EndingBefore)
+	p.AddExpand("data." + discountsField)
 	return listPage(c, c.d.Stripe.V1Subscriptions.List(c, p), viewSubscription, func(s *stripe.Subscription) string { return s.ID })
 }
 
@@ -338,6 +345,11 @@ type subscriptionItem struct {
 	PackageSize  int64  `json:"packageSize,omitempty"`
 	PackageRound string `json:"packageRound,omitempty"`
 }
+
+// discountsField is expanded wherever a subscription is shown: Stripe lists
+// a subscription's discounts as ids unless asked, and the coupons applied
+// are what a person reads.
+const discountsField = "discounts"
 
 func viewSubscription(s *stripe.Subscription) *subscriptionView {
 	v := &subscriptionView{

@@ -560,3 +560,25 @@ func TestSubscriptionInputRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestSubscriptionDiscountsExpanded: every call that shows a subscription
+// asks Stripe to expand its discounts, which are ids otherwise, so that the
+// coupons applied reach the result.
+func TestSubscriptionDiscountsExpanded(t *testing.T) {
+	cs, rec := connectStripeMock(t, defaultOptions())
+	calls := []struct {
+		tool string
+		args map[string]any
+		sent wire
+	}{
+		{"stripe_get_subscription", map[string]any{"subscriptionId": "sub_123"}, wire{method: "GET", path: "/v1/subscriptions/sub_123", params: map[string]string{"expand[0]": "discounts"}}},
+		{"stripe_list_subscriptions", map[string]any{}, wire{method: "GET", path: "/v1/subscriptions", params: map[string]string{"expand[0]": "data.discounts"}}},
+		{"stripe_create_subscription", map[string]any{"customerId": "cus_123", "priceId": "price_123"}, wire{method: "POST", path: "/v1/subscriptions", params: map[string]string{"expand[0]": "discounts"}}},
+		{"stripe_cancel_subscription", map[string]any{"subscriptionId": "sub_123"}, wire{method: "DELETE", path: "/v1/subscriptions/sub_123", params: map[string]string{"expand[0]": "discounts"}}},
+	}
+	for _, c := range calls {
+		n := len(rec.Requests())
+		testutil.Structured(t, testutil.Call(t, cs, c.tool, c.args))
+		checkWire(t, rec.Requests()[n:], c.sent)
+	}
+}

@@ -574,3 +574,22 @@ func TestProrationInvoicedNow(t *testing.T) {
 	}
 	testutil.Refused(t, update(1, "always_invoice"), "security.dailyLimit", "$0.00 is left")
 }
+
+// TestDefaultPaymentMethodConfirmed: making a payment method the customer's
+// default through attach is confirmed as the same change through
+// stripe_update_customer is; attaching alone is not.
+func TestDefaultPaymentMethodConfirmed(t *testing.T) {
+	e := newGuarded(t, guard.Policy{VerificationRequired: true, Fallback: "token"}, "")
+	cs := e.client(t, nil, "")
+	c := testutil.Structured(t, testutil.Call(t, cs, "stripe_create_customer", map[string]any{"email": "pm@example.com"}))
+	if res := testutil.Call(t, cs, "stripe_attach_payment_method", map[string]any{"customerId": c["id"], "paymentMethodId": "pm_card_visa"}); res.IsError {
+		t.Fatalf("attach: %s", testutil.Text(res))
+	}
+	out := testutil.Structured(t, testutil.Call(t, cs, "stripe_attach_payment_method", map[string]any{"customerId": c["id"], "paymentMethodId": "pm_card_mastercard", "setAsDefault": true}))
+	if out["status"] != "confirmation_required" || !strings.Contains(fmt.Sprint(out["operation"]), "make it the default") {
+		t.Fatalf("attach as default: %v", out)
+	}
+	if n := e.posts("/v1/customers/"+c["id"].(string)) + e.posts("/v1/payment_methods/pm_card_mastercard"); n != 0 {
+		t.Fatalf("%d requests sent before approval", n)
+	}
+}

@@ -264,6 +264,20 @@ func itemToChange(sub *stripe.Subscription, id, itemID string) (*stripe.Subscrip
 	return items[0], nil
 }
 
+// moneyAttachPaymentMethod: attaching moves nothing; making the method the
+// customer's default is the change stripe_update_customer asks a person
+// about (destructive), and it lets Stripe charge the method later, for
+// invoices and subscriptions, with no further call: Deferred asks the same
+// question here.
+func moneyAttachPaymentMethod(c *call, in *attachPaymentMethodIn) (*guard.Movement, error) {
+	m := &guard.Movement{Summary: fmt.Sprintf("Attach payment method %s to customer %s", in.PaymentMethodID, in.CustomerID)}
+	if in.SetAsDefault {
+		m.Deferred = true
+		m.Summary += " and make it the default for the customer's invoices and subscriptions (charged with no further confirmation)"
+	}
+	return m, nil
+}
+
 func moneyCancelSubscription(c *call, in *cancelSubscriptionIn) (*guard.Movement, error) {
 	when := "now"
 	if in.CancelAtPeriodEnd {

@@ -53,6 +53,7 @@ func paymentMethodTools() []Definition {
 			},
 			schema: writeSchema,
 			run:    attachPaymentMethod,
+			money:  moneyAttachPaymentMethod,
 		},
 		&tool[listPaymentMethodsIn]{
 			Meta: Meta{

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/google/jsonschema-go/jsonschema"
@@ -326,11 +327,14 @@ type priceView struct {
 	Type    string `json:"type"`
 	// UnitAmount is absent when the price has no single one: tiered, or
 	// the customer chooses.
-	UnitAmount    *int64 `json:"unitAmount,omitempty"`
-	Currency      string `json:"currency"`
-	AmountDisplay string `json:"amountDisplay,omitempty"`
-	Interval      string `json:"interval,omitempty"`
-	IntervalCount int64  `json:"intervalCount,omitempty"`
+	UnitAmount *int64 `json:"unitAmount,omitempty"`
+	// UnitAmountDecimal is the unit amount of a price set in fractions of
+	// the smallest unit ("0.5": half a cent), in place of UnitAmount.
+	UnitAmountDecimal string `json:"unitAmountDecimal,omitempty"`
+	Currency          string `json:"currency"`
+	AmountDisplay     string `json:"amountDisplay,omitempty"`
+	Interval          string `json:"interval,omitempty"`
+	IntervalCount     int64  `json:"intervalCount,omitempty"`
 	// Only the unusual values are shown.
 	BillingScheme    string            `json:"billingScheme,omitempty"` // tiered
 	UsageType        string            `json:"usageType,omitempty"`     // metered
@@ -373,7 +377,12 @@ func viewPrice(pr *stripe.Price) *priceView {
 			v.UsageType = string(r.UsageType)
 		}
 	}
-	if v.BillingScheme == "" && !v.CustomUnitAmount {
+	switch {
+	case pr.UnitAmount == 0 && pr.UnitAmountDecimal != 0:
+		// In fractions of the smallest unit (unit_amount is null): Stripe
+		// rounds the total, so the unit is shown as given, not as 0.
+		v.UnitAmountDecimal = strconv.FormatFloat(pr.UnitAmountDecimal, 'f', -1, 64)
+	case v.BillingScheme == "" && !v.CustomUnitAmount:
 		v.UnitAmount = ptr(pr.UnitAmount)
 		v.AmountDisplay = recurringDisplay(pr.UnitAmount, pr.Currency, v.Interval, v.IntervalCount)
 	}

@@ -215,15 +215,16 @@ func TestPriceProjection(t *testing.T) {
 		`{"id":"price_choose","object":"price","active":true,"type":"one_time","currency":"usd","unit_amount":null,"billing_scheme":"per_unit","custom_unit_amount":{"minimum":500,"maximum":null,"preset":null},"product":"prod_a"}`,
 		`{"id":"price_metered","object":"price","active":true,"type":"recurring","currency":"usd","unit_amount":5,"billing_scheme":"per_unit","product":"prod_a","recurring":{"interval":"month","interval_count":1,"usage_type":"metered"}}`,
 		`{"id":"price_free","object":"price","active":true,"type":"recurring","currency":"jpy","unit_amount":0,"unit_amount_decimal":"0","billing_scheme":"per_unit","custom_unit_amount":null,"product":"prod_a","recurring":{"interval":"year","interval_count":1,"usage_type":"licensed"}}`,
+		`{"id":"price_halfcent","object":"price","active":true,"type":"recurring","currency":"usd","unit_amount":null,"unit_amount_decimal":"0.5","billing_scheme":"per_unit","product":"prod_a","recurring":{"interval":"month","interval_count":1,"usage_type":"licensed"}}`,
 	}
 	body := `{"object":"list","url":"/v1/prices","has_more":true,"data":[` + strings.Join(prices, ",") + `]}`
 	cs, _ := connectFake(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, body)
 	}))
-	out := testutil.Structured(t, testutil.Call(t, cs, "stripe_list_prices", map[string]any{"limit": 6}))
+	out := testutil.Structured(t, testutil.Call(t, cs, "stripe_list_prices", map[string]any{"limit": 7}))
 	data := pageOf(t, out)
-	if len(data) != 6 || out["nextCursor"] != "price_free" {
+	if len(data) != 7 || out["nextCursor"] != "price_halfcent" {
 		t.Fatalf("%d prices, nextCursor %v", len(data), out["nextCursor"])
 	}
 	want := []map[string]any{
@@ -233,6 +234,8 @@ func TestPriceProjection(t *testing.T) {
 		{"id": "price_choose", "customUnitAmount": true, "unitAmount": nil, "amountDisplay": nil},
 		{"id": "price_metered", "usageType": "metered", "unitAmount": 5.0, "amountDisplay": "$0.05/month"},
 		{"id": "price_free", "unitAmount": 0.0, "amountDisplay": "¥0/year", "customUnitAmount": nil},
+		// Half a cent a unit: not shown as free.
+		{"id": "price_halfcent", "unitAmount": nil, "amountDisplay": nil, "unitAmountDecimal": "0.5"},
 	}
 	for i, w := range want {
 		for k, v := range w {

@@ -88,6 +88,13 @@ func listEvents(c *call, in *listEventsIn) (any, error) {
 	if source == "received" && c.d.Store == nil {
 		return nil, badInput("this server keeps no received events (no store); use source api")
 	}
+	if source == "" && in.StartingAfter != "" && c.d.Store != nil {
+		// A cursor from a page of Stripe's Events API (the fallback below)
+		// continues there.
+		if _, err := c.d.Store.Event(c, in.StartingAfter); errors.Is(err, store.ErrNotFound) {
+			return apiEvents(c, in)
+		}
+	}
 	if source != "api" && c.d.Store != nil {
 		res, n, err := receivedEvents(c, in)
 		if err != nil || source == "received" || n > 0 || in.StartingAfter != "" {

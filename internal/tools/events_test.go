@@ -87,7 +87,9 @@ func TestListEventsReceived(t *testing.T) {
 	refusedUnsent(t, cs, rec, "stripe_list_events", map[string]any{"type": "payment_*.created"}, "wildcard")
 	refusedUnsent(t, cs, rec, "stripe_list_events", map[string]any{"type": "DROP TABLE"}, "not an event type")
 	refusedUnsent(t, cs, rec, "stripe_list_events", map[string]any{"objectId": "pi_1/../x"}, "objectId")
-	refusedUnsent(t, cs, rec, "stripe_list_events", map[string]any{"startingAfter": "evt_none"}, "not a received event")
+	// Named as received, an unknown cursor is refused (left to choose, it
+	// is taken for the Events API's: TestListEventsAPI).
+	refusedUnsent(t, cs, rec, "stripe_list_events", map[string]any{"startingAfter": "evt_none", "source": "received"}, "not a received event")
 	refusedUnsent(t, cs, rec, "stripe_list_events", map[string]any{"startingAfter": "pi_1"}, "evt_")
 }
 
@@ -106,6 +108,19 @@ func TestListEventsAPI(t *testing.T) {
 		t.Errorf("api events: %v", data)
 	}
 	checkWire(t, rec.Requests(), wire{method: "GET", path: "/v1/events", params: map[string]string{"type": "charge.*", "limit": "3"}})
+	// The next page of that fallback, from the cursor alone, continues at
+	// the Events API (the cursor is no received event).
+	n := len(rec.Requests())
+	next := testutil.Structured(t, testutil.Call(t, cs, "stripe_list_events", map[string]any{"type": "charge.*", "limit": 3, "startingAfter": "evt_fromapi"}))
+	if next["source"] != "api" {
+		t.Errorf("next page: %v", next)
+	}
+	checkWire(t, rec.Requests()[n:], wire{method: "GET", path: "/v1/events", params: map[string]string{"starting_after": "evt_fromapi"}})
+	// A received event's id still pages the received events.
+	storedEvents(t, o.Store)
+	if out := testutil.Structured(t, testutil.Call(t, cs, "stripe_list_events", map[string]any{"startingAfter": "evt_4", "limit": 2})); out["source"] != "received" {
+		t.Errorf("received cursor: %v", out)
+	}
 
 	// Without a store, the API is the only source.
 	o = defaultOptions()

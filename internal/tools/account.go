@@ -111,6 +111,14 @@ func diagnose(c *call, _ *diagnoseIn) (any, error) {
 	d.Details = f.Message
 	var se *stripe.Error
 	switch {
+	case errors.As(err, &se) && se.Code == stripe.ErrorCodeAccountInvalid:
+		// The key works, but not on the account named: whatever the status
+		// (Stripe answers this as 401 or 403), the fix is STRIPE_ACCOUNT.
+		d.Problem, d.Message = "account", "The key may not act on the account STRIPE_ACCOUNT names"
+		d.Fix = "Check STRIPE_ACCOUNT (api.account): it must be a connected account (acct_…) of the platform this key belongs to, still connected, in the key's mode; or unset it to act on the key's own account."
+	case errors.As(err, &se) && (se.HTTPStatusCode == 429 || se.Code == stripe.ErrorCodeRateLimit || se.Type == "rate_limit_error"):
+		d.Problem, d.Message = "rate_limit", "Stripe is rate limiting this key"
+		d.Fix = "Wait a few seconds and retry; if it persists, fewer concurrent calls (Stripe's limits are per account)."
 	case errors.As(err, &se) && se.HTTPStatusCode == 401:
 		d.Problem, d.Message = "authentication", "Authentication failed: the API key is not valid"
 		d.Fix = "Use a current secret or restricted key from https://dashboard.stripe.com/apikeys (STRIPE_API_KEY); a rolled or deleted key stops working at once."

@@ -145,6 +145,27 @@ func TestDiagnoseConnectionFailures(t *testing.T) {
 			problem: "invalid_request",
 			fix:     []string{"STRIPE_ACCOUNT"},
 		},
+		{
+			name: "account_invalid, answered 401",
+			handler: stripeErrorServer(http.StatusUnauthorized,
+				`{"error":{"type":"invalid_request_error","code":"account_invalid","message":"The provided key does not have access to account 'acct_x' (or that account does not exist). Application access may have been revoked."}}`),
+			problem: "account",
+			fix:     []string{"STRIPE_ACCOUNT", "connected account"},
+		},
+		{
+			name: "account_invalid, answered 403",
+			handler: stripeErrorServer(http.StatusForbidden,
+				`{"error":{"type":"invalid_request_error","code":"account_invalid","message":"The provided key does not have access to account 'acct_x'."}}`),
+			problem: "account",
+			fix:     []string{"STRIPE_ACCOUNT"},
+		},
+		{
+			name: "rate limited",
+			handler: stripeErrorServer(http.StatusTooManyRequests,
+				`{"error":{"type":"invalid_request_error","code":"rate_limit","message":"Too many requests hit the API too quickly."}}`),
+			problem: "rate_limit",
+			fix:     []string{"Wait", "retry"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/stripe-mcp/stripe-mcp/internal/config"
 	"github.com/stripe-mcp/stripe-mcp/internal/guard"
 	"github.com/stripe-mcp/stripe-mcp/internal/money"
 	"github.com/stripe-mcp/stripe-mcp/internal/testutil"
@@ -367,6 +368,9 @@ var catalogPrices = catalogStripe{
 	"price_choose": `{"id":"price_choose","object":"price","active":true,"type":"one_time","currency":"usd","unit_amount":null,"billing_scheme":"per_unit","product":"prod_tip",
 		"custom_unit_amount":{"minimum":100,"maximum":null,"preset":null}}`,
 	"price_fraction": `{"id":"price_fraction","object":"price","active":true,"type":"one_time","currency":"usd","unit_amount":null,"unit_amount_decimal":"0.5","billing_scheme":"per_unit","product":"prod_tiny"}`,
+	// $25.00, or €500.00 / £20.00 to customers paying in those currencies.
+	"price_multi": `{"id":"price_multi","object":"price","active":true,"type":"one_time","currency":"usd","unit_amount":2500,"billing_scheme":"per_unit","product":"prod_poster",
+		"currency_options":{"usd":{"unit_amount":2500,"unit_amount_decimal":"2500"},"eur":{"unit_amount":50000,"unit_amount_decimal":"50000"},"gbp":{"unit_amount":2000,"unit_amount_decimal":"2000"}}}`,
 }
 
 // TestPaymentLinkProjection checks the link's projection against one whose
@@ -486,7 +490,26 @@ func link(t *testing.T, cs *mcp.ClientSession, price string, quantity int, extra
 	return testutil.Call(t, cs, "stripe_create_payment_link", args)
 }
 
-func priceGET(id string) wire { return wire{method: "GET", path: "/v1/prices/" + id} }
+func priceGET(id string) wire {
+	return wire{method: "GET", path: "/v1/prices/" + id, params: map[string]string{"expand[0]": "currency_options"}}
+}
+
+// TestPaymentLinkOtherCurrencies: a link offers a price's amounts in its
+// other currencies, so each is held to that currency's cap, and the person
+// asked sees them.
+func TestPaymentLinkOtherCurrencies(t *testing.T) {
+	caps := func(eur int64) config.Money {
+		return config.NewMoney(map[string]int64{"usd": 10000, "eur": eur, "gbp": 10000})
+	}
+	cs, _ := guardedLinks(t, guard.Policy{MaxAmount: caps(40000)})
+	testutil.Refused(t, link(t, cs, "price_multi", 1), "security.maxAmount", "€500.00", "€400.00")
+	cs, rec := guardedLinks(t, guard.Policy{MaxAmount: caps(60000), VerificationRequired: true, Fallback: "token"})
+	out := testutil.Structured(t, link(t, cs, "price_multi", 1))
+	if op := fmt.Sprint(out["operation"]); out["status"] != "confirmation_required" || !strings.Contains(op, "$25.00 (or €500.00, £20.00)") {
+		t.Fatalf("confirmation: %v", out)
+	}
+	checkWire(t, rec.Requests(), priceGET("price_multi"))
+}
 
 func linkPOST(price, quantity string) wire {
 	return wire{method: "POST", path: "/v1/payment_links", params: map[string]string{"line_items[0][price]": price, "line_items[0][quantity]": quantity}}
@@ -513,6 +536,8 @@ func TestPaymentLinkMaxAmount(t *testing.T) {
 		{"customer-chosen amount", "price_choose", 1, []string{"security.maxAmount", "cannot be determined"}},
 		{"fraction of a cent", "price_fraction", 1, []string{"security.maxAmount", "cannot be determined"}},
 		{"a currency without a cap", "price_euro", 1, []string{"security.maxAmount", "money in eur is refused"}},
+		// Its other currencies are checked too: eur has no cap.
+		{"another currency of the price without a cap", "price_multi", 1, []string{"security.maxAmount", "money in eur is refused"}},
 		// 2^62 × $25.00 does not fit in an int64: not a small wrapped amount.
 		{"overflowing quantity", "price_poster", 1 << 52, []string{"security.maxAmount", "cannot be determined"}},
 	}

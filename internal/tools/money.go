@@ -3,6 +3,7 @@ package tools
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/stripe/stripe-go/v85"
@@ -186,7 +187,17 @@ func moneyCreateSubscription(c *call, in *createSubscriptionIn) (*guard.Movement
 }
 
 func moneyCreatePaymentLink(c *call, in *createPaymentLinkIn) (*guard.Movement, error) {
-	m, pr, err := priceAmount(c, in.PriceID, in.Quantity)
+	// A price may carry amounts in other currencies, which a link offers
+	// its customers; Stripe lists them only when asked.
+	p := &stripe.PriceRetrieveParams{}
+	p.AddExpand("currency_options")
+	pr, err := c.d.Stripe.V1Prices.Retrieve(c, in.PriceID, p)
+	if err != nil {
+		return nil, stripeErr(err)
+	}
+	m := &guard.Movement{Currency: string(pr.Currency), Capped: true}
+	m.Amount, m.Known = priceTotal(pr, max(in.Quantity, 1))
+	others, err := otherCurrencies(c, pr, max(in.Quantity, 1))
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +210,43 @@ func moneyCreatePaymentLink(c *call, in *createPaymentLinkIn) (*guard.Movement, 
 	// about: Deferred makes it need confirmation as if money moved now.
 	m.Deferred = true
 	m.Summary = fmt.Sprintf("Create a payment link for %d × %s: anyone with the link can pay %s%s", max(in.Quantity, 1), pr.ID, m.Display(), per(pr))
+	if len(others) > 0 {
+		m.Summary += " (or " + strings.Join(others, ", ") + ")"
+	}
 	return m, nil
+}
+
+// otherCurrencies applies the amount caps to a price's amounts in its other
+// currencies (its currency_options), each as the one amount is, and
+// returns them displayed, in currency order.
+func otherCurrencies(c *call, pr *stripe.Price, quantity int64) ([]string, error) {
+	currencies := make([]string, 0, len(pr.CurrencyOptions))
+	for cur := range pr.CurrencyOptions {
+		if cur != string(pr.Currency) {
+			currencies = append(currencies, cur)
+		}
+	}
+	slices.Sort(currencies)
+	var shown []string
+	for _, cur := range currencies {
+		o := pr.CurrencyOptions[cur]
+		if o == nil {
+			continue
+		}
+		// The option priced as the price is, in its own amounts.
+		alt := &stripe.Price{Currency: stripe.Currency(cur), BillingScheme: pr.BillingScheme, Recurring: pr.Recurring, TransformQuantity: pr.TransformQuantity,
+			UnitAmount: o.UnitAmount, UnitAmountDecimal: o.UnitAmountDecimal}
+		if o.CustomUnitAmount != nil {
+			alt.CustomUnitAmount = &stripe.PriceCustomUnitAmount{Maximum: o.CustomUnitAmount.Maximum, Minimum: o.CustomUnitAmount.Minimum, Preset: o.CustomUnitAmount.Preset}
+		}
+		om := &guard.Movement{Currency: cur, Capped: true}
+		om.Amount, om.Known = priceTotal(alt, quantity)
+		if err := c.d.Policy.Check(om); err != nil {
+			return nil, err
+		}
+		shown = append(shown, om.Display())
+	}
+	return shown, nil
 }
 
 func moneyUpdateSubscription(c *call, in *updateSubscriptionIn) (*guard.Movement, error) {

@@ -394,7 +394,7 @@ func (h *handler) handle(ctx context.Context, req *mcp.CallToolRequest) (*mcp.Ca
 		var mv *guard.Movement
 		if h.money != nil {
 			if mv, err = h.money(c, in); err != nil {
-				return errorResult(err)
+				return h.stopped(info, err)
 			}
 			if mv.Known {
 				info.SetMoney(mv.Amount, mv.Currency)

@@ -108,9 +108,16 @@ func moneyCreateRefund(c *call, in *createRefundIn) (*guard.Movement, error) {
 }
 
 // priceAmount is the amount of quantity × a price (per its interval, for a
-// recurring one), read from Stripe.
-func priceAmount(c *call, priceID string, quantity int64) (*guard.Movement, *stripe.Price, error) {
-	pr, err := c.d.Stripe.V1Prices.Retrieve(c, priceID, nil)
+// recurring one), read from Stripe with the fields expand names.
+func priceAmount(c *call, priceID string, quantity int64, expand ...string) (*guard.Movement, *stripe.Price, error) {
+	var p *stripe.PriceRetrieveParams
+	if len(expand) > 0 {
+		p = &stripe.PriceRetrieveParams{}
+		for _, f := range expand {
+			p.AddExpand(f)
+		}
+	}
+	pr, err := c.d.Stripe.V1Prices.Retrieve(c, priceID, p)
 	if err != nil {
 		return nil, nil, stripeErr(err)
 	}
@@ -189,14 +196,10 @@ func moneyCreateSubscription(c *call, in *createSubscriptionIn) (*guard.Movement
 func moneyCreatePaymentLink(c *call, in *createPaymentLinkIn) (*guard.Movement, error) {
 	// A price may carry amounts in other currencies, which a link offers
 	// its customers; Stripe lists them only when asked.
-	p := &stripe.PriceRetrieveParams{}
-	p.AddExpand("currency_options")
-	pr, err := c.d.Stripe.V1Prices.Retrieve(c, in.PriceID, p)
+	m, pr, err := priceAmount(c, in.PriceID, in.Quantity, "currency_options")
 	if err != nil {
-		return nil, stripeErr(err)
+		return nil, err
 	}
-	m := &guard.Movement{Currency: string(pr.Currency), Capped: true}
-	m.Amount, m.Known = priceTotal(pr, max(in.Quantity, 1))
 	others, err := otherCurrencies(c, pr, max(in.Quantity, 1))
 	if err != nil {
 		return nil, err

@@ -125,8 +125,7 @@ func (r *Recorder) record(ctx context.Context, method string, req *mcp.CallToolR
 		// call names no amount or currency (a refund is in its payment's
 		// currency, whatever the default).
 		result.Amount, result.Currency = amount, currency
-	}
-	if _, guarded := info.Money(); guarded == "" && known && !tool.ReadOnly() && result.Outcome == store.OutcomeOK {
+	} else if known && !tool.ReadOnly() && result.Outcome == store.OutcomeOK {
 		// Without the guardrails' view, Stripe's answer tells the money: all
 		// of it where the call named no amount, its currency where it named
 		// an amount but no currency (a refund or a capture is in its

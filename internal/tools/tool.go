@@ -376,7 +376,7 @@ func (h *handler) handle(ctx context.Context, req *mcp.CallToolRequest) (*mcp.Ca
 	}
 	if h.ReadOnly {
 		out, err := h.run(c, in)
-		return h.finish(c, info, out, err)
+		return h.finish(info, out, err)
 	}
 	// A write that reached Stripe finishes (or times out) even if the
 	// client cancels: an abandoned charge is worse than a late answer.
@@ -416,7 +416,7 @@ func (h *handler) handle(ctx context.Context, req *mcp.CallToolRequest) (*mcp.Ca
 	if runErr != nil {
 		h.settle(c, info, scope, release)
 	}
-	return h.finish(c, info, out, runErr)
+	return h.finish(info, out, runErr)
 }
 
 // stopped is the result of a guardrail refusing the call before any write.
@@ -470,7 +470,7 @@ func (h *handler) settle(c *call, info *stripeapi.CallInfo, scope string, releas
 }
 
 // finish turns a run's outcome into the result.
-func (h *handler) finish(c *call, info *stripeapi.CallInfo, out any, err error) (*mcp.CallToolResult, error) {
+func (h *handler) finish(info *stripeapi.CallInfo, out any, err error) (*mcp.CallToolResult, error) {
 	if err != nil {
 		return errorResult(err)
 	}

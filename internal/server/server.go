@@ -216,9 +216,6 @@ func (s *Server) NotifyEvent(ctx context.Context, e *store.Event) {
 // logLevels are the protocol's log levels, least severe first.
 var logLevels = []mcp.LoggingLevel{"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"}
 
-// checkLogLevel refuses logging/setLevel with a level the protocol does not
-// have: the SDK keeps any string and answers {}, after which the client
-// gets no log messages and no reason why.
 // invalidRequests gives a protocol error the SDK returns without a code (a
 // second initialize) the code of an invalid request: JSON-RPC has no code 0.
 func invalidRequests(next mcp.MethodHandler) mcp.MethodHandler {
@@ -232,6 +229,9 @@ func invalidRequests(next mcp.MethodHandler) mcp.MethodHandler {
 	}
 }
 
+// checkLogLevel refuses logging/setLevel with a level the protocol does not
+// have: the SDK keeps any string and answers {}, after which the client
+// gets no log messages and no reason why.
 func checkLogLevel(next mcp.MethodHandler) mcp.MethodHandler {
 	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 		if method == "logging/setLevel" {
@@ -312,8 +312,6 @@ func textOf(r *mcp.CallToolResult) string {
 	return t.Text
 }
 
-// recoverPanics turns a handler panic into an error result (tools) or an
-// internal-error reply (other methods); the server keeps serving.
 // unasked turns a confirmation the client failed to ask into a tool
 // result. A tool that needs a person's approval returns a question, and the
 // SDK asks it (an elicitation request to the client) before calling the
@@ -354,6 +352,8 @@ func unasked(next mcp.MethodHandler) mcp.MethodHandler {
 // answer its confirmation question: as long as a confirmation token lasts.
 var ConfirmationWait = guard.TokenTTL
 
+// recoverPanics turns a handler panic into an error result (tools) or an
+// internal-error reply (other methods); the server keeps serving.
 func recoverPanics(logger *slog.Logger) mcp.Middleware {
 	return func(next mcp.MethodHandler) mcp.MethodHandler {
 		return func(ctx context.Context, method string, req mcp.Request) (res mcp.Result, err error) {

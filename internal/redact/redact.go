@@ -98,30 +98,36 @@ func findCard(s string) (start, end int, ok bool) {
 // the longest card number in it ends, or 0.
 func cardFrom(s string, i int) int {
 	var digits [19]byte
-	count, found, group := 0, 0, 0 // group: digits in the current group
-	for j := i; j < len(s); {
-		r, size := utf8.DecodeRuneInString(s[j:])
-		if v, isDigit := digitValue(r); isDigit {
+	count, found, j := 0, 0, i
+	for {
+		group := 0 // digits in this group
+		for j < len(s) {
+			r, size := utf8.DecodeRuneInString(s[j:])
+			v, isDigit := digitValue(r)
+			if !isDigit {
+				break
+			}
 			if count == len(digits) {
-				break // longer than any card number
+				return found // longer than any card number
 			}
 			digits[count] = '0' + v
 			count++
 			group++
 			j += size
-			if count >= 13 && !digitAt(s, j) && luhn(digits[:count]) {
-				found = j
-			}
-			continue
+		}
+		// The end of a group is a possible end of the card number.
+		if count >= 13 && luhn(digits[:count]) {
+			found = j
+		}
+		if j == len(s) {
+			return found
 		}
 		next, simple, joins := separator(s, j)
 		if !joins || !simple && (group < 3 || groupLen(s, next) < 3) {
-			break
+			return found
 		}
-		group = 0
 		j = next
 	}
-	return found
 }
 
 // separator reports whether the text at j (just after a digit) is a

@@ -152,8 +152,7 @@ func catalogTools() []Definition {
 				Name: "stripe_create_product", Toolset: "catalog", Title: "Create product",
 				Description: "Create a product (what you sell); price it with stripe_create_price.",
 			},
-			schema: writeSchema,
-			run:    createProduct,
+			run: createProduct,
 		},
 		&tool[listProductsIn]{
 			Meta: Meta{
@@ -170,7 +169,6 @@ func catalogTools() []Definition {
 				Description: "Create a one-time price for a product, or with recurring a subscription price.",
 			},
 			schema: func(s *jsonschema.Schema) {
-				writeSchema(s)
 				prop(s, "unitAmount").Minimum = ptr(0.0)
 				r := prop(s, "recurring")
 				enum(r, "interval", "day", "week", "month", "year")
@@ -197,7 +195,6 @@ func catalogTools() []Definition {
 				Description: "Create a checkout URL for quantity × a price that anyone with the link can pay.",
 			},
 			schema: func(s *jsonschema.Schema) {
-				writeSchema(s)
 				amountSchema(s, "quantity")
 			},
 			run:   createPaymentLink,

@@ -85,7 +85,6 @@ func couponTools() []Definition {
 				Description: "Create a coupon (percentOff or amountOff) to apply with couponId.",
 			},
 			schema: func(s *jsonschema.Schema) {
-				writeSchema(s)
 				prop(s, "percentOff").ExclusiveMinimum = ptr(0.0)
 				prop(s, "percentOff").Maximum = ptr(100.0)
 				amountSchema(s, "amountOff")

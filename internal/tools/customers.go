@@ -108,8 +108,7 @@ func customerTools() []Definition {
 				Name: "stripe_create_customer", Toolset: "customers", Title: "Create customer",
 				Description: "Create a customer; paymentMethodId is attached as the default.",
 			},
-			schema: writeSchema,
-			run:    createCustomer,
+			run: createCustomer,
 		},
 		&tool[updateCustomerIn]{
 			Meta: Meta{
@@ -117,9 +116,8 @@ func customerTools() []Definition {
 				Description: "Update a customer: only given fields change; metadata merges, an empty value deletes a key.",
 				Destructive: true, Idempotent: true,
 			},
-			schema: writeSchema,
-			run:    updateCustomer,
-			money:  moneyUpdateCustomer,
+			run:   updateCustomer,
+			money: moneyUpdateCustomer,
 		},
 		&tool[getCustomerIn]{
 			Meta: Meta{

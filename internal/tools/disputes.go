@@ -188,9 +188,8 @@ func disputeTools() []Definition {
 				Description: "Save dispute evidence as a draft; submit: true sends it to the bank, which is final.",
 				Destructive: true, Idempotent: true,
 			},
-			schema: writeSchema,
-			run:    updateDispute,
-			money:  moneyUpdateDispute,
+			run:   updateDispute,
+			money: moneyUpdateDispute,
 		},
 	}
 }

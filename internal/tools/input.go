@@ -25,11 +25,11 @@ type write struct {
 	output
 }
 
-// writeSchema states the rules of the arguments write adds; every write tool
-// applies it. Stripe refuses idempotency keys over 255 characters, and
-// net/http refuses a header with a control character (stripe-go would then
-// retry a request that can never be sent): both are said here, before
-// anything is sent.
+// writeSchema states the rules of the arguments write adds; GenerateSchema
+// applies it to every tool that takes them. Stripe refuses idempotency keys
+// over 255 characters, and net/http refuses a header with a control
+// character (stripe-go would then retry a request that can never be sent):
+// both are said here, before anything is sent.
 func writeSchema(s *jsonschema.Schema) {
 	p := prop(s, "idempotencyKey")
 	p.MaxLength = ptr(255)

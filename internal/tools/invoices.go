@@ -138,7 +138,6 @@ func invoiceTools() []Definition {
 				Description: "Create a draft invoice, then add items and finalize it.",
 			},
 			schema: func(s *jsonschema.Schema) {
-				writeSchema(s)
 				enum(s, "collectionMethod", chargeAutomatically, sendInvoice)
 				prop(s, "daysUntilDue").Minimum = ptr(1.0)
 				enum(s, "pendingInvoiceItemsBehavior", "exclude", "include")
@@ -151,7 +150,6 @@ func invoiceTools() []Definition {
 				Description: "Bill a customer a price × quantity or an amount, on a draft invoice or their next one.",
 			},
 			schema: func(s *jsonschema.Schema) {
-				writeSchema(s)
 				amountSchema(s, "amount")
 				amountSchema(s, "quantity")
 			},
@@ -164,9 +162,8 @@ func invoiceTools() []Definition {
 				Description: "Finalize a draft invoice. charge_automatically: the customer is charged the amount due.",
 				Destructive: true, Idempotent: true,
 			},
-			schema: writeSchema,
-			run:    finalizeInvoice,
-			money:  moneyFinalizeInvoice,
+			run:   finalizeInvoice,
+			money: moneyFinalizeInvoice,
 		},
 		&tool[listInvoicesIn]{
 			Meta: Meta{

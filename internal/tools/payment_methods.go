@@ -51,9 +51,8 @@ func paymentMethodTools() []Definition {
 				Description: "Attach a payment method to a customer.",
 				Idempotent:  true,
 			},
-			schema: writeSchema,
-			run:    attachPaymentMethod,
-			money:  moneyAttachPaymentMethod,
+			run:   attachPaymentMethod,
+			money: moneyAttachPaymentMethod,
 		},
 		&tool[listPaymentMethodsIn]{
 			Meta: Meta{
@@ -70,9 +69,8 @@ func paymentMethodTools() []Definition {
 				Description: "Detach a payment method from its customer. It cannot be used again.",
 				Destructive: true, Idempotent: true,
 			},
-			schema: writeSchema,
-			run:    detachPaymentMethod,
-			money:  moneyDetachPaymentMethod,
+			run:   detachPaymentMethod,
+			money: moneyDetachPaymentMethod,
 		},
 	}
 }

@@ -110,7 +110,6 @@ func paymentTools() []Definition {
 				Description: "Create a PaymentIntent. Nothing is charged until stripe_confirm_payment.",
 			},
 			schema: func(s *jsonschema.Schema) {
-				writeSchema(s)
 				amountSchema(s, "amount")
 				prop(s, "statementDescriptor").MaxLength = ptr(22)
 			},
@@ -123,9 +122,8 @@ func paymentTools() []Definition {
 				Description: "Charge (or, with manual capture, authorize) a PaymentIntent. requires_action: the customer must authenticate at nextAction.redirectUrl.",
 				Destructive: true,
 			},
-			schema: writeSchema,
-			run:    confirmPayment,
-			money:  moneyConfirmPayment,
+			run:   confirmPayment,
+			money: moneyConfirmPayment,
 		},
 		&tool[capturePaymentIn]{
 			Meta: Meta{
@@ -134,7 +132,6 @@ func paymentTools() []Definition {
 				Destructive: true, Idempotent: true,
 			},
 			schema: func(s *jsonschema.Schema) {
-				writeSchema(s)
 				amountSchema(s, "amountToCapture")
 			},
 			run:   capturePayment,
@@ -147,7 +144,6 @@ func paymentTools() []Definition {
 				Destructive: true, Idempotent: true,
 			},
 			schema: func(s *jsonschema.Schema) {
-				writeSchema(s)
 				enum(s, "cancellationReason", "duplicate", "fraudulent", "requested_by_customer", "abandoned")
 			},
 			run:   cancelPayment,

@@ -51,7 +51,6 @@ func refundTools() []Definition {
 				Destructive: true,
 			},
 			schema: func(s *jsonschema.Schema) {
-				writeSchema(s)
 				amountSchema(s, "amount")
 				enum(s, "reason", "duplicate", "fraudulent", "requested_by_customer")
 			},

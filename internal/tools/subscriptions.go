@@ -143,7 +143,6 @@ func subscriptionTools() []Definition {
 				Description: "Subscribe a customer to a recurring price. Without a trial the first invoice is charged at once.",
 			},
 			schema: func(s *jsonschema.Schema) {
-				writeSchema(s)
 				amountSchema(s, "quantity")
 				prop(s, "trialPeriodDays").Minimum = ptr(1.0)
 				prop(s, "trialPeriodDays").Maximum = ptr(730.0)
@@ -159,7 +158,6 @@ func subscriptionTools() []Definition {
 				Destructive: true, Idempotent: true,
 			},
 			schema: func(s *jsonschema.Schema) {
-				writeSchema(s)
 				amountSchema(s, "quantity")
 				enum(s, "prorationBehavior", "create_prorations", "none", "always_invoice")
 			},
@@ -172,9 +170,8 @@ func subscriptionTools() []Definition {
 				Description: "Cancel a subscription now, or at the end of its period.",
 				Destructive: true, Idempotent: true,
 			},
-			schema: writeSchema,
-			run:    cancelSubscription,
-			money:  moneyCancelSubscription,
+			run:   cancelSubscription,
+			money: moneyCancelSubscription,
 		},
 		&tool[getSubscriptionIn]{
 			Meta: Meta{

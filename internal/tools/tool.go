@@ -134,6 +134,9 @@ func (t *tool[In]) GenerateSchema() (*jsonschema.Schema, error) {
 	}
 	dropNull(s)
 	dropClosed(s)
+	if _, ok := s.Properties["idempotencyKey"]; ok {
+		writeSchema(s) // every write tool's arguments
+	}
 	if t.schema != nil {
 		t.schema(s)
 	}

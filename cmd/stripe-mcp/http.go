@@ -114,7 +114,7 @@ func runHTTP(cmd *cobra.Command, g *globalFlags, stderr io.Writer, listen string
 		AllowedHosts:   cfg.AllowedHosts,
 		Stateless:      stateless,
 		Servers:        transport.Servers{Streamable: servers[0].MCP, SSE: servers[1].MCP, WebSocket: servers[2].MCP},
-		Webhook:        webhookReceiver(cfg, st, logger, servers[:]...),
+		Webhook:        webhookReceiver(cfg, st, mode, logger, servers[:]...),
 		Logger:         logger,
 	})
 	if err != nil {

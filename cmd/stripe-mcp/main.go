@@ -203,20 +203,20 @@ func newServer(cfg *config.Config, sc *stripeapi.Client, st store.Store, mode st
 	return addFixtures(server.New(o))
 }
 
-// webhookReceiver receives Stripe's events into st and tells the clients of
+// webhookReceiver receives Stripe's events into st (keeping those of the
+// account and mode, keyMode's, this server acts in) and tells the clients of
 // servers about them; with no signing secret it refuses every delivery
 // (503).
-func webhookReceiver(cfg *config.Config, st store.Store, logger *slog.Logger, servers ...*server.Server) *webhook.Receiver {
+func webhookReceiver(cfg *config.Config, st store.Store, mode string, logger *slog.Logger, servers ...*server.Server) *webhook.Receiver {
 	secrets := make([]string, len(cfg.WebhookSecrets))
 	for i, s := range cfg.WebhookSecrets {
 		secrets[i] = s.Reveal()
 	}
-	info, _ := config.ValidateKey(cfg.APIKey.Reveal(), true)
 	return &webhook.Receiver{
 		Secrets: secrets,
 		Store:   st,
 		Account: cfg.Account,
-		Live:    info.Live && !cfg.Sandbox,
+		Live:    mode == "live", // keyMode's
 		Logger:  logger,
 		Notify: func(ctx context.Context, e *store.Event) {
 			for _, s := range servers {
@@ -297,7 +297,7 @@ func runStdio(cmd *cobra.Command, g *globalFlags, stderr io.Writer) error {
 		return err
 	}
 	if g.webhookListen != "" {
-		stopWebhooks, err := serveWebhooks(cmd.Context(), g.webhookListen, cfg, webhookReceiver(cfg, st, logger, srv), logger)
+		stopWebhooks, err := serveWebhooks(cmd.Context(), g.webhookListen, cfg, webhookReceiver(cfg, st, mode, logger, srv), logger)
 		if err != nil {
 			return err
 		}
